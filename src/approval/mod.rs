@@ -1,0 +1,1 @@
+//! Asking a human: questions, the reply grammar, and the Telegram and terminal channels.

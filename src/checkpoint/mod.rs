@@ -1,0 +1,1 @@
+//! The SQLite checkpoint: schema migrations, runs, per-issue state, the event log.

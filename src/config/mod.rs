@@ -1,0 +1,1 @@
+//! Settings: defaults, the TOML file, environment variables and flags, merged in that order.

@@ -1,0 +1,1 @@
+//! The built-in demo: a sample milestone in the sandbox, run through the whole flow.

@@ -1,0 +1,1 @@
+//! Local git, always through argv: checkouts, fetches, worktrees, branches.

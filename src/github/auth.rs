@@ -1,0 +1,1 @@
+//! Finding a GitHub token: GITHUB_TOKEN, then GH_TOKEN, then `gh auth token`.

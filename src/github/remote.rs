@@ -1,0 +1,1 @@
+//! Parsing `owner/name` out of a git remote URL (https and ssh forms).

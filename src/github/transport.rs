@@ -1,0 +1,1 @@
+//! Raw requests through octocrab: status, headers and body, retries and pagination.

@@ -1,0 +1,24 @@
+//! auto-milestone: plans a GitHub milestone into waves of issues and runs each
+//! issue through a headless coding-agent worker, CI, review and a human's
+//! approval, under a supervised actor tree with a SQLite checkpoint.
+
+pub mod actors;
+pub mod approval;
+pub mod checkpoint;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod git;
+pub mod github;
+pub mod ids;
+pub mod messages;
+pub mod plan;
+pub mod progress;
+pub mod review;
+pub mod run;
+pub mod sandbox;
+pub mod schedule;
+pub mod simworker;
+pub mod status;
+pub mod supervision;
+pub mod worker;

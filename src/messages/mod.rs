@@ -1,0 +1,1 @@
+//! The typed messages the actors exchange, one file per receiving actor.

@@ -1,0 +1,1 @@
+//! Showing a run as it goes: the live tree on a terminal, plain lines elsewhere.

@@ -1,0 +1,1 @@
+//! The per-PR review cycle: CI, CodeRabbit, triage of comments, and the review state machine.

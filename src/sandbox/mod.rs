@@ -1,0 +1,1 @@
+//! The sandbox GitHub: a stateful in-process fake of the GitHub REST subset this program uses, served on loopback.

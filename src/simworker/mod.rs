@@ -1,0 +1,1 @@
+//! The simulated coding-agent worker used by the demo and the tests.

@@ -1,0 +1,1 @@
+//! The status command: reading the checkpoint and showing a run.

@@ -1,0 +1,1 @@
+//! The restart policy, in OTP terms, as plain data and pure functions.

@@ -1,0 +1,1 @@
+//! Worker subprocesses: argv templates, process groups, logs, timeouts and stopping.

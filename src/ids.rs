@@ -67,7 +67,10 @@ pub struct RepoSlug {
 
 impl RepoSlug {
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { owner: owner.into(), name: name.into() }
+        Self {
+            owner: owner.into(),
+            name: name.into(),
+        }
     }
 
     /// Whether `other` names the same repository (GitHub compares case-insensitively).

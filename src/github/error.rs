@@ -7,7 +7,11 @@
 pub enum GitHubError {
     /// GitHub answered with an error status; `message` is GitHub's own words.
     #[error("GitHub answered {status} for {route}: {message}")]
-    Status { route: String, status: u16, message: String },
+    Status {
+        route: String,
+        status: u16,
+        message: String,
+    },
     /// No answer: connection refused or reset, timeout.
     #[error("could not reach GitHub for {route}: {detail}")]
     Transport { route: String, detail: String },

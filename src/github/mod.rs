@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod client;
+mod convert;
 pub mod error;
 pub mod remote;
 pub mod retry;

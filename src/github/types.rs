@@ -152,9 +152,14 @@ pub struct IssueComment {
 /// errors: the caller reports them to a human and never retries blindly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MergeOutcome {
-    Merged { sha: CommitSha },
+    Merged {
+        sha: CommitSha,
+    },
     /// 405 (not mergeable) or 409 (head moved since `sha`).
-    Refused { status: u16, message: String },
+    Refused {
+        status: u16,
+        message: String,
+    },
 }
 
 /// What an update-branch request came back with.

@@ -1,0 +1,287 @@
+//! Loading settings: defaults, then the TOML file, then environment
+//! variables (named in the catalog). Flags are applied by the caller last.
+
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use super::catalog::{CATALOG, Entry, Kind};
+use super::duration::Dur;
+use super::settings::Settings;
+
+/// Why the settings could not be loaded; each says where to look.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+    #[error("invalid settings{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// Loads settings from an optional TOML file and the environment, as read by `env`.
+pub fn load(
+    file: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let mut table = match file {
+        Some(path) => read_file(path)?,
+        None => Table::new(),
+    };
+    for entry in CATALOG {
+        if let Some(text) = env(entry.env).filter(|t| !t.trim().is_empty()) {
+            let value = env_value(entry, &text)?;
+            set_path(&mut table, entry.key, value);
+        }
+    }
+    let origin = match file {
+        Some(path) => format!(" (from {} and the environment)", path.display()),
+        None => " (from the environment)".to_string(),
+    };
+    let settings: Settings = Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid {
+            origin: origin.clone(),
+            message: e.message().to_string(),
+        })?;
+    validate(&settings).map_err(|message| ConfigError::Invalid { origin, message })?;
+    Ok(settings)
+}
+
+fn read_file(path: &Path) -> Result<Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.parse::<Table>().map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().to_string(),
+    })
+}
+
+/// Checks what types alone cannot.
+pub fn validate(s: &Settings) -> Result<(), String> {
+    if s.parallel == 0 {
+        return Err("parallel must be at least 1".into());
+    }
+    if s.ci.poll_min > s.ci.poll_max {
+        return Err(format!(
+            "ci.poll_min ({}) is longer than ci.poll_max ({})",
+            s.ci.poll_min, s.ci.poll_max
+        ));
+    }
+    if let Some(repo) = &s.repo {
+        repo.parse::<crate::ids::RepoSlug>()
+            .map_err(|e| e.to_string())?;
+    }
+    let commands = [
+        ("worker.command", &s.worker.command),
+        ("ci.fix_command", &s.ci.fix_command),
+        ("review.fix_command", &s.review.fix_command),
+        ("review.changes_command", &s.review.changes_command),
+    ];
+    for (key, argv) in commands {
+        if argv.is_empty() || argv[0].trim().is_empty() {
+            return Err(format!("{key} must name a program"));
+        }
+    }
+    Ok(())
+}
+
+fn env_value(entry: &Entry, text: &str) -> Result<Value, ConfigError> {
+    let fail = |message: String| ConfigError::Env {
+        var: entry.env,
+        message,
+    };
+    let t = text.trim();
+    match entry.kind {
+        Kind::Text => Ok(Value::String(t.to_string())),
+        Kind::Integer => t
+            .parse::<i64>()
+            .map(Value::Integer)
+            .map_err(|_| fail(format!("expected a whole number, got {t:?}"))),
+        Kind::Float => t
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| fail(format!("expected a number, got {t:?}"))),
+        Kind::Bool => parse_bool(t)
+            .map(Value::Boolean)
+            .ok_or_else(|| fail(format!("expected true or false, got {t:?}"))),
+        Kind::Duration => t
+            .parse::<Dur>()
+            .map(|_| Value::String(t.to_string()))
+            .map_err(|e| fail(e.to_string())),
+        Kind::Argv => parse_array(t).map_err(|_| {
+            fail(r#"expected an argv array such as ["claude", "-p", "/auto-issue {issue}"]"#.into())
+        }),
+        Kind::TextList => list(t, |item| Some(Value::String(item.to_string())))
+            .ok_or_else(|| fail("expected a comma-separated list".into())),
+        Kind::IntegerList => list(t, |item| item.parse::<i64>().ok().map(Value::Integer))
+            .ok_or_else(|| fail(format!("expected comma-separated whole numbers, got {t:?}"))),
+    }
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses a TOML (and so also JSON) array literal.
+fn parse_array(t: &str) -> Result<Value, ()> {
+    let doc: Table = format!("v = {t}").parse().map_err(|_| ())?;
+    match doc.get("v") {
+        Some(v @ Value::Array(_)) => Ok(v.clone()),
+        _ => Err(()),
+    }
+}
+
+fn list(t: &str, item: impl Fn(&str) -> Option<Value>) -> Option<Value> {
+    if t.starts_with('[') {
+        return parse_array(t).ok();
+    }
+    let items: Option<Vec<Value>> = t
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(item)
+        .collect();
+    items.map(Value::Array)
+}
+
+fn set_path(table: &mut Table, dotted: &str, value: Value) {
+    let mut parts: Vec<&str> = dotted.split('.').collect();
+    let last = parts.pop().expect("catalog keys are never empty");
+    let mut node = table;
+    for part in parts {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        node = entry.as_table_mut().expect("just made a table");
+    }
+    node.insert(last.to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_without_file_or_environment() {
+        let s = load(None, env_of(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(
+            s.worker.command[..3],
+            ["claude", "-p", "/auto-issue {issue}"]
+        );
+        assert_eq!(s.ci.max_fix_attempts, 2);
+    }
+
+    #[test]
+    fn file_then_environment_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("am.toml");
+        std::fs::write(
+            &path,
+            "parallel = 2\n[ci]\ngrace = \"30s\"\n[worker]\ncommand = [\"my-agent\", \"{issue}\"]\n",
+        )
+        .unwrap();
+        let env = env_of(&[
+            ("AUTO_MILESTONE_PARALLEL", "4"),
+            (
+                "AUTO_MILESTONE_REVIEW_BOTS",
+                "coderabbitai[bot], reviewer-bot",
+            ),
+            ("TELEGRAM_ALLOWED_USERS", "11,22"),
+        ]);
+        let s = load(Some(&path), env).unwrap();
+        assert_eq!(s.parallel, 4, "environment wins over the file");
+        assert_eq!(
+            s.ci.grace.get(),
+            Duration::from_secs(30),
+            "file wins over defaults"
+        );
+        assert_eq!(s.worker.command, ["my-agent", "{issue}"]);
+        assert_eq!(s.review.bots, ["coderabbitai[bot]", "reviewer-bot"]);
+        assert_eq!(s.telegram.allowed_users, [11, 22]);
+    }
+
+    #[test]
+    fn argv_from_environment_keeps_spaces_inside_arguments() {
+        let env = env_of(&[(
+            "AUTO_MILESTONE_WORKER_COMMAND",
+            r#"["claude", "-p", "/auto-issue {issue}"]"#,
+        )]);
+        let s = load(None, env).unwrap();
+        assert_eq!(s.worker.command, ["claude", "-p", "/auto-issue {issue}"]);
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let err = load(None, env_of(&[("AUTO_MILESTONE_PARALLEL", "lots")])).unwrap_err();
+        assert!(err.to_string().contains("AUTO_MILESTONE_PARALLEL"), "{err}");
+        let err = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_WORKER_COMMAND", "claude -p")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("argv array"), "{err}");
+        let err = load(None, env_of(&[("AUTO_MILESTONE_PARALLEL", "0")])).unwrap_err();
+        assert!(
+            err.to_string().contains("parallel must be at least 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("am.toml");
+        std::fs::write(&path, "paralel = 2\n").unwrap();
+        let err = load(Some(&path), env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("paralel") && err.contains("am.toml"), "{err}");
+    }
+
+    #[test]
+    fn every_catalog_key_is_a_real_setting() {
+        // Setting each catalog key from its variable must be accepted, so the
+        // catalog cannot drift from the struct.
+        for entry in CATALOG {
+            let sample = match entry.kind {
+                Kind::Text if entry.key == "repo" => "o/r",
+                Kind::Text if entry.key == "schedule" => "waves",
+                Kind::Text => "x",
+                Kind::Integer => "3",
+                Kind::Float => "2.5",
+                Kind::Bool => "true",
+                Kind::Duration => "1m",
+                Kind::Argv => r#"["prog", "{issue}"]"#,
+                Kind::TextList => "a,b",
+                Kind::IntegerList => "1,2",
+            };
+            load(None, env_of(&[(entry.env, sample)]))
+                .unwrap_or_else(|e| panic!("{} via {}: {e}", entry.key, entry.env));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The `Settings` struct: every knob the program has, with its default.
+//! Where each one can be set from is in `catalog`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::duration::Dur;
+
+/// How issues are released to workers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// An issue starts as soon as its own blockers are merged.
+    #[default]
+    Blockers,
+    /// The spec's strict order: wave W+1 starts when wave W is finished.
+    Waves,
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// The spec's flags for every headless `claude -p` worker.
+const WORKER_TAIL: [&str; 5] = [
+    "--model",
+    "opus",
+    "--output-format",
+    "text",
+    "--dangerously-skip-permissions",
+];
+
+fn claude(prompt: &str, budget: &str) -> Vec<String> {
+    let mut out = argv(&["claude", "-p", prompt, "--max-budget-usd", budget]);
+    out.extend(WORKER_TAIL.iter().map(|s| s.to_string()));
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `owner/name`; when unset, `GITHUB_REPOSITORY`, then the `origin` remote.
+    pub repo: Option<String>,
+    pub api_url: String,
+    pub parallel: usize,
+    pub schedule: Schedule,
+    /// The checkpoint; relative paths are under the repository root.
+    pub db: PathBuf,
+    pub log_dir: PathBuf,
+    pub worktree_dir: PathBuf,
+    /// The branch PRs target; when unset, the repository's default branch.
+    pub base_branch: Option<String>,
+    /// Branch prefixes a worker may use: `<kind>/issue-<N>[-slug]`.
+    pub branch_kinds: Vec<String>,
+    pub shutdown_grace: Dur,
+    pub planner: PlannerSettings,
+    pub worker: WorkerSettings,
+    pub ci: CiSettings,
+    pub review: ReviewSettings,
+    pub telegram: TelegramSettings,
+    pub budget: BudgetSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            repo: None,
+            api_url: "https://api.github.com".into(),
+            parallel: 1,
+            schedule: Schedule::Blockers,
+            db: ".claude/execution-state.db".into(),
+            log_dir: ".claude/output".into(),
+            worktree_dir: ".worktrees".into(),
+            base_branch: None,
+            branch_kinds: argv(&[
+                "feat", "fix", "chore", "docs", "refactor", "test", "perf", "ci", "build",
+            ]),
+            shutdown_grace: Dur::secs(30),
+            planner: PlannerSettings::default(),
+            worker: WorkerSettings::default(),
+            ci: CiSettings::default(),
+            review: ReviewSettings::default(),
+            telegram: TelegramSettings::default(),
+            budget: BudgetSettings::default(),
+        }
+    }
+}
+
+/// The optional external (LLM) planner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlannerSettings {
+    /// argv; placeholders `{target}`, `{mode}`, `{feedback}`. Unset: the built-in planner only.
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// argv; placeholders `{issue}`, `{branch}`, `{prompt}`, `{repo}`.
+    pub command: Vec<String>,
+    pub timeout: Dur,
+    pub stall_timeout: Dur,
+    /// Between SIGTERM and SIGKILL when a worker is stopped.
+    pub grace: Dur,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            command: claude("/auto-issue {issue}", "5"),
+            timeout: Dur::mins(60),
+            stall_timeout: Dur::mins(15),
+            grace: Dur::secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CiSettings {
+    pub skip: bool,
+    /// How long "no checks at all" stays pending before it reads as "no CI".
+    pub grace: Dur,
+    pub timeout: Dur,
+    pub poll_min: Dur,
+    pub poll_max: Dur,
+    pub max_fix_attempts: u32,
+    /// argv; placeholders `{pr}`, `{issue}`, `{branch}`, `{repo}`.
+    pub fix_command: Vec<String>,
+}
+
+impl Default for CiSettings {
+    fn default() -> Self {
+        CiSettings {
+            skip: false,
+            grace: Dur::mins(2),
+            timeout: Dur::mins(30),
+            poll_min: Dur::secs(10),
+            poll_max: Dur::secs(60),
+            max_fix_attempts: 2,
+            fix_command: claude(
+                "Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push.",
+                "2",
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewSettings {
+    /// Logins whose reviews count as the automated review.
+    pub bots: Vec<String>,
+    pub wait: Dur,
+    pub max_rounds: u32,
+    /// argv; placeholders `{pr}`, `{comments}`, `{issue}`, `{branch}`.
+    pub fix_command: Vec<String>,
+    /// argv for a human's `changes: ...`; placeholders `{pr}`, `{feedback}`.
+    pub changes_command: Vec<String>,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        ReviewSettings {
+            bots: vec!["coderabbitai[bot]".into()],
+            wait: Dur::mins(5),
+            max_rounds: 2,
+            fix_command: claude(
+                "Address review comments on PR #{pr}: {comments}. Fix issues, commit and push.",
+                "3",
+            ),
+            changes_command: claude(
+                "Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push.",
+                "3",
+            ),
+        }
+    }
+}
+
+/// Telegram approvals. The bot token is read from `TELEGRAM_BOT_TOKEN` only,
+/// never from a file, and is not part of the settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramSettings {
+    pub chat_id: Option<i64>,
+    /// User ids allowed to answer; empty means anyone in the chat.
+    pub allowed_users: Vec<i64>,
+    /// A self-hosted Bot API server; unset means Telegram's own.
+    pub api_url: Option<String>,
+    pub reminder: Dur,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        TelegramSettings {
+            chat_id: None,
+            allowed_users: Vec::new(),
+            api_url: None,
+            reminder: Dur::mins(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct BudgetSettings {
+    /// Total spend across workers after which no new worker starts.
+    pub max_total_usd: Option<f64>,
+}

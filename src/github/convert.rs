@@ -1,0 +1,144 @@
+//! Conversions from octocrab's models (GitHub's shapes) into the seam's types.
+
+use octocrab::models;
+
+use super::types::*;
+use crate::ids::{BranchName, CommitSha, IssueNumber, PrNumber, RepoSlug};
+
+fn state_of(state: &models::IssueState) -> ItemState {
+    match state {
+        models::IssueState::Closed => ItemState::Closed,
+        _ => ItemState::Open,
+    }
+}
+
+pub fn milestone(m: models::Milestone) -> Milestone {
+    Milestone {
+        number: m.number as u64,
+        title: m.title,
+        state: if m.state.as_deref() == Some("closed") {
+            ItemState::Closed
+        } else {
+            ItemState::Open
+        },
+        open_issues: m.open_issues.unwrap_or(0).max(0) as u64,
+        closed_issues: m.closed_issues.unwrap_or(0).max(0) as u64,
+    }
+}
+
+pub fn issue(i: models::issues::Issue) -> Issue {
+    Issue {
+        number: IssueNumber(i.number),
+        title: i.title,
+        body: i.body.unwrap_or_default(),
+        state: state_of(&i.state),
+        labels: i.labels.into_iter().map(|l| l.name).collect(),
+        milestone: i.milestone.map(|m| m.title),
+        html_url: i.html_url.to_string(),
+        is_pull_request: i.pull_request.is_some(),
+    }
+}
+
+/// `https://api.github.com/repos/owner/name` → `owner/name`.
+fn repo_of_url(url: &str) -> Option<RepoSlug> {
+    let path = url.split("/repos/").nth(1)?;
+    let mut parts = path.trim_end_matches('/').split('/');
+    format!("{}/{}", parts.next()?, parts.next()?).parse().ok()
+}
+
+pub fn issue_ref(i: models::issues::Issue) -> Option<IssueRef> {
+    Some(IssueRef {
+        repo: repo_of_url(i.repository_url.as_str())?,
+        number: IssueNumber(i.number),
+        title: Some(i.title),
+        state: Some(state_of(&i.state)),
+    })
+}
+
+fn mergeable_state(s: &models::pulls::MergeableState) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn pull(p: models::pulls::PullRequest) -> PullRequest {
+    let merged = p.merged.unwrap_or(false) || p.merged_at.is_some();
+    PullRequest {
+        number: PrNumber(p.number),
+        title: p.title.unwrap_or_default(),
+        body: p.body.unwrap_or_default(),
+        state: p.state.as_ref().map(state_of).unwrap_or(ItemState::Open),
+        merged,
+        draft: p.draft.unwrap_or(false),
+        head_ref: BranchName(p.head.ref_field),
+        head_sha: CommitSha(p.head.sha),
+        base_ref: BranchName(p.base.ref_field),
+        html_url: p.html_url.map(|u| u.to_string()).unwrap_or_default(),
+        mergeable_state: p.mergeable_state.as_ref().map(mergeable_state),
+    }
+}
+
+fn review_state(s: Option<models::pulls::ReviewState>) -> String {
+    use models::pulls::ReviewState::*;
+    match s {
+        Some(Approved) => "APPROVED",
+        Some(ChangesRequested) => "CHANGES_REQUESTED",
+        Some(Commented) => "COMMENTED",
+        Some(Dismissed) => "DISMISSED",
+        Some(Pending) => "PENDING",
+        _ => "OPEN",
+    }
+    .to_string()
+}
+
+pub fn review(r: models::pulls::Review) -> Review {
+    Review {
+        id: r.id.0,
+        user: r.user.map(|u| u.login).unwrap_or_default(),
+        state: review_state(r.state),
+        body: r.body.unwrap_or_default(),
+        commit_id: r.commit_id.map(CommitSha),
+        submitted_at: r.submitted_at,
+    }
+}
+
+pub fn review_comment(c: models::pulls::Comment) -> ReviewComment {
+    ReviewComment {
+        id: c.id.0,
+        user: c.user.map(|u| u.login).unwrap_or_default(),
+        body: c.body,
+        path: c.path,
+        line: c.line,
+        commit_id: Some(CommitSha(c.commit_id)),
+        in_reply_to_id: c.in_reply_to_id.map(|id| id.0),
+        pull_request_review_id: c.pull_request_review_id.map(|id| id.0),
+    }
+}
+
+pub fn issue_comment(c: models::issues::Comment) -> IssueComment {
+    IssueComment {
+        id: c.id.0,
+        user: c.user.login,
+        body: c.body.unwrap_or_default(),
+        created_at: c.created_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_url_names_the_repo() {
+        assert_eq!(
+            repo_of_url("https://api.github.com/repos/octo/cat"),
+            Some(RepoSlug::new("octo", "cat"))
+        );
+        assert_eq!(
+            repo_of_url("https://ghe.example.com/api/v3/repos/octo/cat/"),
+            Some(RepoSlug::new("octo", "cat"))
+        );
+        assert_eq!(repo_of_url("https://example.com/nothing"), None);
+    }
+}

@@ -6,3 +6,6 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
+
+pub mod args;
+pub mod exit;

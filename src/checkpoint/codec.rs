@@ -36,13 +36,16 @@ pub(crate) struct Json(pub serde_json::Value);
 
 impl FromSql for Json {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        serde_json::from_str(value.as_str()?).map(Json).map_err(|e| FromSqlError::Other(Box::new(e)))
+        serde_json::from_str(value.as_str()?)
+            .map(Json)
+            .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
 }
 
 /// A path column; paths that are not UTF-8 cannot be stored as text.
 pub(crate) fn path_text(path: &Path) -> Result<&str, CheckpointError> {
-    path.to_str().ok_or_else(|| CheckpointError::NonUtf8Path(path.to_path_buf()))
+    path.to_str()
+        .ok_or_else(|| CheckpointError::NonUtf8Path(path.to_path_buf()))
 }
 
 pub(crate) struct PathCol(pub PathBuf);
@@ -132,7 +135,10 @@ impl ToSql for RepoSlug {
 
 impl FromSql for RepoSlug {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        value.as_str()?.parse().map_err(|e| FromSqlError::Other(Box::new(e)))
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
 }
 
@@ -145,7 +151,9 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2025-03-04T05:06:07.891234+02:00").unwrap();
         let text = ts_text(t.with_timezone(&Utc));
         assert_eq!(text, "2025-03-04T03:06:07.891Z");
-        let back = Ts::column_result(ValueRef::Text(text.as_bytes())).unwrap().0;
+        let back = Ts::column_result(ValueRef::Text(text.as_bytes()))
+            .unwrap()
+            .0;
         assert_eq!(ts_text(back), text);
     }
 
@@ -153,6 +161,9 @@ mod tests {
     fn numbers_out_of_range_are_refused() {
         assert!(IssueNumber(u64::MAX).to_sql().is_err());
         assert!(IssueNumber::column_result(ValueRef::Integer(-1)).is_err());
-        assert_eq!(PrNumber::column_result(ValueRef::Integer(7)).unwrap(), PrNumber(7));
+        assert_eq!(
+            PrNumber::column_result(ValueRef::Integer(7)).unwrap(),
+            PrNumber(7)
+        );
     }
 }

@@ -18,14 +18,22 @@ pub enum CheckpointError {
          this build knows up to {known}); upgrade auto-milestone",
         path.display()
     )]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 
     #[error(
         "open checkpoint {}: its schema version {found} is older than this build's {known}; \
          start or resume a run once to upgrade it",
         path.display()
     )]
-    OlderSchema { path: PathBuf, found: i64, known: i64 },
+    OlderSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 
     #[error(
         "open checkpoint {}: the file is a database but not an auto-milestone checkpoint; \
@@ -59,13 +67,21 @@ pub enum CheckpointError {
     UnknownIssue { run: RunId, issue: IssueNumber },
 
     #[error("move issue {issue} from {from} to {to}: not an allowed transition")]
-    ForbiddenTransition { issue: IssueNumber, from: IssueState, to: IssueState },
+    ForbiddenTransition {
+        issue: IssueNumber,
+        from: IssueState,
+        to: IssueState,
+    },
 
     #[error(
         "reopen issue {issue} from {from} to {to}: a resume reopens only failed or running \
          issues, to pending, pr_open or merged"
     )]
-    ForbiddenReopen { issue: IssueNumber, from: IssueState, to: IssueState },
+    ForbiddenReopen {
+        issue: IssueNumber,
+        from: IssueState,
+        to: IssueState,
+    },
 
     #[error("finish run {run} as {status}: not a final run status (completed, partial or failed)")]
     NotFinalStatus { run: RunId, status: RunStatus },
@@ -77,15 +93,25 @@ pub enum CheckpointError {
         "start a run for {repo} {target}: run {existing} for the same target is unfinished; \
          resume it with --resume"
     )]
-    UnfinishedRunExists { repo: String, target: String, existing: RunId },
+    UnfinishedRunExists {
+        repo: String,
+        target: String,
+        existing: RunId,
+    },
 
     #[error("find question {0:?}: no such question")]
     UnknownQuestion(String),
 
     #[error("{action} question {id:?}: it is already {status}")]
-    QuestionClosed { id: String, action: &'static str, status: QuestionStatus },
+    QuestionClosed {
+        id: String,
+        action: &'static str,
+        status: QuestionStatus,
+    },
 
-    #[error("ask question {id:?}: question {existing:?} about the same thing is still open; void it first")]
+    #[error(
+        "ask question {id:?}: question {existing:?} about the same thing is still open; void it first"
+    )]
     QuestionAlreadyOpen { id: String, existing: String },
 
     #[error("record a cost of {0} USD: not a finite, non-negative amount")]

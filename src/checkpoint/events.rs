@@ -6,6 +6,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::codec::{Ts, now_text};
 use super::error::{CheckpointError, Result};
+use super::issues::load_issue_in;
 use super::model::{EventRow, RunId};
 use super::store::Store;
 use crate::ids::IssueNumber;
@@ -22,11 +23,21 @@ pub(crate) struct NewEvent<'a> {
 
 impl<'a> NewEvent<'a> {
     pub fn run(run: RunId, kind: &'a str) -> Self {
-        NewEvent { run, issue: None, kind, from: None, to: None, detail: None }
+        NewEvent {
+            run,
+            issue: None,
+            kind,
+            from: None,
+            to: None,
+            detail: None,
+        }
     }
 
     pub fn issue(run: RunId, issue: IssueNumber, kind: &'a str) -> Self {
-        NewEvent { issue: Some(issue), ..NewEvent::run(run, kind) }
+        NewEvent {
+            issue: Some(issue),
+            ..NewEvent::run(run, kind)
+        }
     }
 
     pub fn states(mut self, from: &'a str, to: &'a str) -> Self {
@@ -45,14 +56,25 @@ impl<'a> NewEvent<'a> {
 /// `UnknownRun` when the run does not exist.
 pub(crate) fn insert_event(conn: &Connection, event: NewEvent<'_>) -> Result<i64> {
     let now = now_text();
-    let touched = conn.execute("UPDATE runs SET updated_at = ?2 WHERE id = ?1", params![event.run, now])?;
+    let touched = conn.execute(
+        "UPDATE runs SET updated_at = ?2 WHERE id = ?1",
+        params![event.run, now],
+    )?;
     if touched == 0 {
         return Err(CheckpointError::UnknownRun(event.run));
     }
     conn.execute(
         "INSERT INTO events (run_id, issue, at, kind, from_state, to_state, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![event.run, event.issue, now, event.kind, event.from, event.to, event.detail],
+        params![
+            event.run,
+            event.issue,
+            now,
+            event.kind,
+            event.from,
+            event.to,
+            event.detail
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -83,7 +105,14 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<i64> {
         self.write(|tx| {
-            let event = NewEvent { issue, detail: detail.map(str::to_string), ..NewEvent::run(run, kind) };
+            if let Some(issue) = issue {
+                load_issue_in(tx, run, issue)?;
+            }
+            let event = NewEvent {
+                issue,
+                detail: detail.map(str::to_string),
+                ..NewEvent::run(run, kind)
+            };
             insert_event(tx, event)
         })
     }
@@ -98,9 +127,65 @@ impl Store {
 
     /// One issue's events in a run, oldest first.
     pub fn issue_events(&self, run: RunId, issue: IssueNumber) -> Result<Vec<EventRow>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE run_id = ?1 AND issue = ?2 ORDER BY id");
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE run_id = ?1 AND issue = ?2 ORDER BY id"
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![run, issue], event_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::model::event_kind;
+    use crate::checkpoint::testutil::store_with_run;
+
+    #[test]
+    fn callers_append_events_in_order() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let first = store
+            .append_event(run, Some(IssueNumber(1)), "pr_found", Some(r#"{"pr":4}"#))
+            .unwrap();
+        let second = store
+            .append_event(run, None, "note", Some("plain text"))
+            .unwrap();
+        assert!(second > first);
+        let events = store.events(run).unwrap();
+        let tail: Vec<_> = events[1..]
+            .iter()
+            .map(|e| (e.issue, e.kind.as_str(), e.detail.as_deref()))
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                (Some(IssueNumber(1)), "pr_found", Some(r#"{"pr":4}"#)),
+                (None, "note", Some("plain text"))
+            ]
+        );
+        assert!(matches!(
+            store.append_event(RunId(9), None, "x", None),
+            Err(CheckpointError::UnknownRun(RunId(9)))
+        ));
+    }
+
+    #[test]
+    fn the_log_cannot_be_rewritten() {
+        let (_dir, store, run) = store_with_run(&[1]);
+        for sql in ["UPDATE events SET kind = 'forged'", "DELETE FROM events"] {
+            let err = CheckpointError::from(store.conn.execute(sql, []).unwrap_err());
+            assert!(err.to_string().contains("append-only"), "{err}");
+        }
+        assert_eq!(store.events(run).unwrap()[0].kind, event_kind::RUN_CREATED);
+    }
+
+    #[test]
+    fn issue_events_need_an_issue_of_the_run() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let err = store
+            .append_event(run, Some(IssueNumber(2)), "x", None)
+            .unwrap_err();
+        assert!(matches!(err, CheckpointError::UnknownIssue { .. }), "{err}");
     }
 }

@@ -28,3 +28,22 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checkpoint::testutil::temp_store;
+
+    #[test]
+    fn values_round_trip_and_are_replaced() {
+        let (_dir, mut store) = temp_store();
+        assert_eq!(store.kv_get("telegram.offset").unwrap(), None);
+        store.kv_set("telegram.offset", "1001").unwrap();
+        store.kv_set("other", "x").unwrap();
+        store.kv_set("telegram.offset", "1002").unwrap();
+        assert_eq!(
+            store.kv_get("telegram.offset").unwrap().as_deref(),
+            Some("1002")
+        );
+        assert_eq!(store.kv_get("other").unwrap().as_deref(), Some("x"));
+    }
+}

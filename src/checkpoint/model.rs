@@ -88,7 +88,10 @@ impl RunStatus {
     /// Completed, partial and failed runs have a `finished_at`; the others can
     /// still be resumed.
     pub fn is_final(self) -> bool {
-        matches!(self, RunStatus::Completed | RunStatus::Partial | RunStatus::Failed)
+        matches!(
+            self,
+            RunStatus::Completed | RunStatus::Partial | RunStatus::Failed
+        )
     }
 
     /// The status a run ends with, given its issues' states: `completed` when
@@ -145,7 +148,10 @@ string_enum!(
 
 impl IssueState {
     pub fn is_final(self) -> bool {
-        matches!(self, IssueState::Merged | IssueState::Skipped | IssueState::Failed)
+        matches!(
+            self,
+            IssueState::Merged | IssueState::Skipped | IssueState::Failed
+        )
     }
 
     /// Whether an ordinary transition from `self` to `next` is allowed.
@@ -399,10 +405,17 @@ mod tests {
 
     #[test]
     fn final_states_are_merged_skipped_failed() {
-        let finals: Vec<_> = IssueState::ALL.iter().filter(|s| s.is_final()).copied().collect();
+        let finals: Vec<_> = IssueState::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .copied()
+            .collect();
         assert_eq!(finals, vec![Merged, Skipped, Failed]);
         for &s in &finals {
-            assert!(IssueState::ALL.iter().all(|&to| !s.can_move_to(to)), "{s} moved");
+            assert!(
+                IssueState::ALL.iter().all(|&to| !s.can_move_to(to)),
+                "{s} moved"
+            );
         }
     }
 
@@ -439,15 +452,27 @@ mod tests {
     #[test]
     fn completed_needs_all_final_none_failed_something_merged() {
         assert_eq!(completion_problem(&[Merged, Skipped]), None);
-        assert_eq!(completion_problem(&[Merged, Reviewing]).unwrap(), "an issue is still reviewing");
-        assert_eq!(completion_problem(&[Merged, Failed]).unwrap(), "an issue failed");
-        assert_eq!(completion_problem(&[Skipped, Skipped]).unwrap(), "nothing was merged");
+        assert_eq!(
+            completion_problem(&[Merged, Reviewing]).unwrap(),
+            "an issue is still reviewing"
+        );
+        assert_eq!(
+            completion_problem(&[Merged, Failed]).unwrap(),
+            "an issue failed"
+        );
+        assert_eq!(
+            completion_problem(&[Skipped, Skipped]).unwrap(),
+            "nothing was merged"
+        );
         assert_eq!(completion_problem(&[]).unwrap(), "nothing was merged");
     }
 
     #[test]
     fn final_status_follows_the_issues() {
-        assert_eq!(RunStatus::final_for(&[Merged, Merged]), RunStatus::Completed);
+        assert_eq!(
+            RunStatus::final_for(&[Merged, Merged]),
+            RunStatus::Completed
+        );
         assert_eq!(RunStatus::final_for(&[Merged, Failed]), RunStatus::Partial);
         assert_eq!(RunStatus::final_for(&[Failed, Skipped]), RunStatus::Failed);
         assert_eq!(RunStatus::final_for(&[]), RunStatus::Failed);

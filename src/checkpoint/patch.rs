@@ -150,7 +150,12 @@ impl IssuePatch {
             (self.count_ci_fix, "ci_fix_attempts"),
             (self.count_review_round, "review_rounds"),
         ];
-        out.extend(counters.into_iter().filter(|(on, _)| *on).map(|(_, col)| Assign::Increment(col)));
+        out.extend(
+            counters
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, col)| Assign::Increment(col)),
+        );
         Ok(out)
     }
 
@@ -170,7 +175,10 @@ impl IssuePatch {
             put("head_sha", json!(sha));
         }
         if let Some(path) = &self.worktree {
-            put("worktree", json!(path.as_ref().map(|p| p.display().to_string())));
+            put(
+                "worktree",
+                json!(path.as_ref().map(|p| p.display().to_string())),
+            );
         }
         if let Some(error) = &self.last_error {
             put("last_error", json!(error));

@@ -33,7 +33,11 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRow> {
 }
 
 /// The first run matching `filter` (SQL after WHERE, ending in ORDER BY).
-fn query_run(conn: &Connection, filter: &str, params: impl rusqlite::Params) -> Result<Option<RunRow>> {
+fn query_run(
+    conn: &Connection,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<RunRow>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE {filter} LIMIT 1");
     Ok(conn.query_row(&sql, params, run_from_row).optional()?)
 }
@@ -57,7 +61,11 @@ fn issue_states(conn: &Connection, run: RunId) -> Result<Vec<IssueState>> {
 }
 
 pub(crate) fn check_amount(usd: f64) -> Result<()> {
-    if usd.is_finite() && usd >= 0.0 { Ok(()) } else { Err(CheckpointError::InvalidAmount(usd)) }
+    if usd.is_finite() && usd >= 0.0 {
+        Ok(())
+    } else {
+        Err(CheckpointError::InvalidAmount(usd))
+    }
 }
 
 impl Store {
@@ -100,7 +108,13 @@ impl Store {
             }
             let detail = json!({ "target": new.target_key, "issues": new.issues.len() });
             let event = NewEvent::run(run, event_kind::RUN_CREATED).detail(detail);
-            insert_event(tx, NewEvent { to: Some(RunStatus::Running.as_str()), ..event })?;
+            insert_event(
+                tx,
+                NewEvent {
+                    to: Some(RunStatus::Running.as_str()),
+                    ..event
+                },
+            )?;
             Ok(run)
         })
     }
@@ -113,7 +127,11 @@ impl Store {
 
     /// The newest run for this target, in any status.
     pub fn latest_run(&self, repo: &RepoSlug, target_key: &str) -> Result<Option<RunRow>> {
-        query_run(&self.conn, "repo = ?1 AND target_key = ?2 ORDER BY id DESC", params![repo, target_key])
+        query_run(
+            &self.conn,
+            "repo = ?1 AND target_key = ?2 ORDER BY id DESC",
+            params![repo, target_key],
+        )
     }
 
     /// The newest run of any target (what `status` shows by default).
@@ -132,10 +150,10 @@ impl Store {
     pub fn set_run_status(&mut self, run: RunId, status: RunStatus) -> Result<RunRow> {
         self.write(|tx| {
             let current = load_run_in(tx, run)?;
-            if status == RunStatus::Completed {
-                if let Some(reason) = completion_problem(&issue_states(tx, run)?) {
-                    return Err(CheckpointError::NotCompletable { run, reason });
-                }
+            if status == RunStatus::Completed
+                && let Some(reason) = completion_problem(&issue_states(tx, run)?)
+            {
+                return Err(CheckpointError::NotCompletable { run, reason });
             }
             let event = NewEvent::run(run, event_kind::RUN_STATUS);
             insert_event(tx, event.states(current.status.as_str(), status.as_str()))?;
@@ -162,10 +180,191 @@ impl Store {
             check_amount(budget)?;
         }
         self.write(|tx| {
-            let event = NewEvent::run(run, event_kind::BUDGET).detail(json!({ "budget_usd": budget_usd }));
+            let event =
+                NewEvent::run(run, event_kind::BUDGET).detail(json!({ "budget_usd": budget_usd }));
             insert_event(tx, event)?;
-            tx.execute("UPDATE runs SET budget_usd = ?2 WHERE id = ?1", params![run, budget_usd])?;
+            tx.execute(
+                "UPDATE runs SET budget_usd = ?2 WHERE id = ?1",
+                params![run, budget_usd],
+            )?;
             load_run_in(tx, run)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::model::IssueState::*;
+    use crate::checkpoint::testutil::{drive_to, new_run, store_with_run, temp_store};
+    use crate::ids::IssueNumber;
+
+    #[test]
+    fn a_new_run_has_its_issues_pending_and_a_created_event() {
+        let (_dir, store, run) = store_with_run(&[3, 1, 2]);
+        let row = store.load_run(run).unwrap();
+        assert_eq!(
+            (row.status, row.finished_at, row.budget_usd),
+            (RunStatus::Running, None, Some(25.0))
+        );
+        assert_eq!(row.repo, RepoSlug::new("acme", "widgets"));
+        assert_eq!(row.options, json!({ "parallel": 2 }));
+        let issues = store.load_issues(run).unwrap();
+        let numbers: Vec<u64> = issues.iter().map(|i| i.issue.0).collect();
+        assert_eq!(numbers, [1, 2, 3]);
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.state == Pending && i.attempts == 0 && i.worker.is_none())
+        );
+        let events = store.events(run).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].kind.as_str(), events[0].issue),
+            (event_kind::RUN_CREATED, None)
+        );
+    }
+
+    #[test]
+    fn one_unfinished_run_per_target() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let mut same = new_run("milestone:M1", &[1]);
+        same.repo = RepoSlug::new("ACME", "Widgets");
+        let err = store.create_run(&same).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::UnfinishedRunExists { existing, .. } if existing == run),
+            "{err}"
+        );
+        let found = store
+            .find_unfinished_run(&same.repo, "milestone:M1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, run);
+        let other = store.create_run(&new_run("milestone:M2", &[1])).unwrap();
+        assert_eq!(store.latest_run_any().unwrap().unwrap().id, other);
+
+        store.set_run_status(run, RunStatus::Interrupted).unwrap();
+        assert_eq!(
+            store
+                .find_unfinished_run(&same.repo, "milestone:M1")
+                .unwrap()
+                .unwrap()
+                .id,
+            run
+        );
+        store.finish_run(run, RunStatus::Failed).unwrap();
+        assert!(
+            store
+                .find_unfinished_run(&same.repo, "milestone:M1")
+                .unwrap()
+                .is_none()
+        );
+        let next = store.create_run(&same).unwrap();
+        assert_eq!(
+            store
+                .latest_run(&same.repo, "milestone:M1")
+                .unwrap()
+                .unwrap()
+                .id,
+            next
+        );
+    }
+
+    #[test]
+    fn a_run_where_nothing_merged_is_never_completed() {
+        let (_dir, mut store, run) = store_with_run(&[1, 2]);
+        drive_to(&mut store, run, IssueNumber(1), Failed);
+        drive_to(&mut store, run, IssueNumber(2), Skipped);
+        let events = store.events(run).unwrap().len();
+        let err = store.finish_run(run, RunStatus::Completed).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::NotCompletable { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("an issue failed"), "{err}");
+        let err = store.set_run_status(run, RunStatus::Completed).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::NotCompletable { .. }),
+            "{err}"
+        );
+        assert_eq!(store.load_run(run).unwrap().status, RunStatus::Running);
+        assert_eq!(store.events(run).unwrap().len(), events);
+
+        let states: Vec<_> = store
+            .load_issues(run)
+            .unwrap()
+            .iter()
+            .map(|i| i.state)
+            .collect();
+        let row = store
+            .finish_run(run, RunStatus::final_for(&states))
+            .unwrap();
+        assert_eq!(row.status, RunStatus::Failed);
+        assert!(row.finished_at.is_some());
+    }
+
+    #[test]
+    fn a_run_with_only_skips_is_not_completed_either() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        drive_to(&mut store, run, IssueNumber(1), Skipped);
+        let err = store.finish_run(run, RunStatus::Completed).unwrap_err();
+        assert!(err.to_string().contains("nothing was merged"), "{err}");
+    }
+
+    #[test]
+    fn a_fully_merged_run_completes_and_a_resume_unfinishes_it() {
+        let (_dir, mut store, run) = store_with_run(&[1, 2]);
+        drive_to(&mut store, run, IssueNumber(1), Merged);
+        assert!(
+            store.finish_run(run, RunStatus::Completed).is_err(),
+            "#2 is still pending"
+        );
+        drive_to(&mut store, run, IssueNumber(2), Merged);
+        let row = store.finish_run(run, RunStatus::Completed).unwrap();
+        assert_eq!(row.status, RunStatus::Completed);
+        assert!(row.finished_at.is_some());
+        let row = store.set_run_status(run, RunStatus::Running).unwrap();
+        assert_eq!(row.finished_at, None);
+        let last = store.events(run).unwrap().pop().unwrap();
+        assert_eq!(
+            (
+                last.kind.as_str(),
+                last.from_state.as_deref(),
+                last.to_state.as_deref()
+            ),
+            (event_kind::RUN_STATUS, Some("completed"), Some("running"))
+        );
+    }
+
+    #[test]
+    fn finish_needs_a_final_status() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let err = store.finish_run(run, RunStatus::Interrupted).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::NotFinalStatus { .. }),
+            "{err}"
+        );
+        assert!(matches!(
+            store.finish_run(RunId(42), RunStatus::Failed),
+            Err(CheckpointError::UnknownRun(RunId(42)))
+        ));
+    }
+
+    #[test]
+    fn budgets_are_set_and_checked() {
+        let (_dir, mut store) = temp_store();
+        let mut bad = new_run("milestone:M1", &[1]);
+        bad.budget_usd = Some(-5.0);
+        assert!(matches!(
+            store.create_run(&bad),
+            Err(CheckpointError::InvalidAmount(_))
+        ));
+        assert!(store.latest_run_any().unwrap().is_none());
+        let run = store.create_run(&new_run("milestone:M1", &[1])).unwrap();
+        assert_eq!(
+            store.set_budget(run, Some(40.0)).unwrap().budget_usd,
+            Some(40.0)
+        );
+        assert_eq!(store.set_budget(run, None).unwrap().budget_usd, None);
     }
 }

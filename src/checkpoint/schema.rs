@@ -171,7 +171,11 @@ pub fn known_version() -> i64 {
 }
 
 pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT user_version FROM pragma_user_version", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT user_version FROM pragma_user_version", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Whether the file has any table of its own (an empty file has none).
@@ -188,10 +192,20 @@ fn has_tables(conn: &Connection) -> Result<bool> {
 /// Returns the version found.
 pub(crate) fn check(conn: &Connection, path: &Path) -> Result<i64> {
     let found = user_version(conn)?;
-    let app_id: i32 = conn.query_row("SELECT application_id FROM pragma_application_id", [], |r| r.get(0))?;
-    let ours = if found == 0 { !has_tables(conn)? } else { app_id == APPLICATION_ID };
+    let app_id: i32 = conn.query_row(
+        "SELECT application_id FROM pragma_application_id",
+        [],
+        |r| r.get(0),
+    )?;
+    let ours = if found == 0 {
+        !has_tables(conn)?
+    } else {
+        app_id == APPLICATION_ID
+    };
     if !ours {
-        return Err(CheckpointError::NotACheckpoint { path: path.to_path_buf() });
+        return Err(CheckpointError::NotACheckpoint {
+            path: path.to_path_buf(),
+        });
     }
     if found > known_version() {
         return Err(CheckpointError::NewerSchema {
@@ -227,7 +241,11 @@ mod tests {
     use crate::checkpoint::model::{IssueState, QuestionKind, QuestionStatus, RunStatus};
 
     fn quoted(values: impl IntoIterator<Item = &'static str>) -> String {
-        values.into_iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
+        values
+            .into_iter()
+            .map(|v| format!("'{v}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The CHECK lists are written out in SQL; they must name exactly the
@@ -243,7 +261,10 @@ mod tests {
         ];
         let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         for list in lists {
-            assert!(flat.contains(&format!("IN ({list})")), "no CHECK list ({list})");
+            assert!(
+                flat.contains(&format!("IN ({list})")),
+                "no CHECK list ({list})"
+            );
         }
     }
 
@@ -264,9 +285,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("other.db");
         let mut conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE workflows (id TEXT)").unwrap();
+        conn.execute_batch("CREATE TABLE workflows (id TEXT)")
+            .unwrap();
         let err = migrate(&mut conn, &path).unwrap_err();
-        assert!(matches!(err, CheckpointError::NotACheckpoint { .. }), "{err}");
+        assert!(
+            matches!(err, CheckpointError::NotACheckpoint { .. }),
+            "{err}"
+        );
         assert_eq!(user_version(&conn).unwrap(), 0);
     }
 }

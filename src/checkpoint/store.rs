@@ -20,7 +20,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// (a second [`Store::open`] of the same file fails while the first lives);
 /// any number of [`Store::open_read_only`] readers may run beside it.
 pub struct Store {
-    pub(crate) conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
     read_only: bool,
     /// Held for the writer's lifetime; the OS releases it if we crash.
@@ -29,7 +29,10 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).field("read_only", &self.read_only).finish()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish()
     }
 }
 
@@ -40,13 +43,21 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = absolute(path.as_ref())?;
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| CheckpointError::Io { path: dir.into(), source })?;
+            fs::create_dir_all(dir).map_err(|source| CheckpointError::Io {
+                path: dir.into(),
+                source,
+            })?;
         }
         let lock = lock_writer(&path)?;
         let mut conn = Connection::open(&path)?;
         configure_writer(&conn, &path)?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Store { conn, path, read_only: false, _lock: Some(lock) })
+        Ok(Store {
+            conn,
+            path,
+            read_only: false,
+            _lock: Some(lock),
+        })
     }
 
     /// Opens an existing checkpoint for reading only (the `status` command).
@@ -65,9 +76,18 @@ impl Store {
             return Err(CheckpointError::NoCheckpoint { path });
         }
         if found < schema::known_version() {
-            return Err(CheckpointError::OlderSchema { path, found, known: schema::known_version() });
+            return Err(CheckpointError::OlderSchema {
+                path,
+                found,
+                known: schema::known_version(),
+            });
         }
-        Ok(Store { conn, path, read_only: true, _lock: None })
+        Ok(Store {
+            conn,
+            path,
+            read_only: true,
+            _lock: None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -86,11 +106,13 @@ impl Store {
     /// Runs `f` in one IMMEDIATE transaction and commits it; any error rolls
     /// everything back. IMMEDIATE takes the write lock up front, so a reader
     /// can never make us fail half-way when a read would upgrade to a write.
-    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(super) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         if self.read_only {
             return Err(CheckpointError::ReadOnly);
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -98,7 +120,10 @@ impl Store {
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
-    std::path::absolute(path).map_err(|source| CheckpointError::Io { path: path.into(), source })
+    std::path::absolute(path).map_err(|source| CheckpointError::Io {
+        path: path.into(),
+        source,
+    })
 }
 
 /// Settings for the single writer:
@@ -129,7 +154,10 @@ fn lock_writer(db: &Path) -> Result<File> {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");
     let lock_path = PathBuf::from(name);
-    let io = |source| CheckpointError::Io { path: lock_path.clone(), source };
+    let io = |source| CheckpointError::Io {
+        path: lock_path.clone(),
+        source,
+    };
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -144,8 +172,13 @@ fn lock_writer(db: &Path) -> Result<File> {
             Ok(file)
         }
         Err(TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&lock_path).ok().and_then(|s| s.trim().parse().ok());
-            Err(CheckpointError::Locked { path: db.to_path_buf(), holder })
+            let holder = fs::read_to_string(&lock_path)
+                .ok()
+                .and_then(|s| s.trim().parse().ok());
+            Err(CheckpointError::Locked {
+                path: db.to_path_buf(),
+                holder,
+            })
         }
         Err(TryLockError::Error(source)) => Err(io(source)),
     }
@@ -159,7 +192,10 @@ mod tests {
     use crate::checkpoint::testutil::{new_run, temp_store};
 
     fn pragma<T: rusqlite::types::FromSql>(store: &Store, name: &str) -> T {
-        store.conn.pragma_query_value(None, name, |r| r.get(0)).unwrap()
+        store
+            .conn
+            .pragma_query_value(None, name, |r| r.get(0))
+            .unwrap()
     }
 
     #[test]
@@ -168,8 +204,14 @@ mod tests {
         let path = dir.path().join("a").join("b").join("checkpoint.db");
         let store = Store::open(&path).unwrap();
         assert!(path.is_file());
-        assert_eq!(store.schema_version().unwrap(), schema::MIGRATIONS.len() as i64);
-        assert_eq!(pragma::<i32>(&store, "application_id"), schema::APPLICATION_ID);
+        assert_eq!(
+            store.schema_version().unwrap(),
+            schema::MIGRATIONS.len() as i64
+        );
+        assert_eq!(
+            pragma::<i32>(&store, "application_id"),
+            schema::APPLICATION_ID
+        );
     }
 
     #[test]
@@ -200,10 +242,16 @@ mod tests {
         let path = store.path().to_path_buf();
         drop(store);
         let raw = Connection::open(&path).unwrap();
-        raw.pragma_update(None, "user_version", schema::known_version() + 1).unwrap();
+        raw.pragma_update(None, "user_version", schema::known_version() + 1)
+            .unwrap();
         drop(raw);
-        for err in [Store::open(&path).unwrap_err(), Store::open_read_only(&path).unwrap_err()] {
-            assert!(matches!(err, CheckpointError::NewerSchema { found, .. } if found == schema::known_version() + 1));
+        for err in [
+            Store::open(&path).unwrap_err(),
+            Store::open_read_only(&path).unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, CheckpointError::NewerSchema { found, .. } if found == schema::known_version() + 1)
+            );
             assert!(err.to_string().contains("upgrade auto-milestone"), "{err}");
         }
     }
@@ -216,7 +264,11 @@ mod tests {
             CheckpointError::Locked { holder, .. } => assert_eq!(*holder, Some(std::process::id())),
             other => panic!("expected Locked, got {other}"),
         }
-        assert!(err.to_string().contains(&format!("(pid {})", std::process::id())), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("(pid {})", std::process::id())),
+            "{err}"
+        );
         let path = store.path().to_path_buf();
         drop(store);
         Store::open(&path).unwrap();
@@ -228,7 +280,10 @@ mod tests {
         let err = Store::open_read_only(dir.path().join("none.db")).unwrap_err();
         assert!(matches!(err, CheckpointError::NoCheckpoint { .. }));
         assert!(err.to_string().contains("no checkpoint yet"), "{err}");
-        assert!(!dir.path().join("none.db").exists(), "a reader must not create the file");
+        assert!(
+            !dir.path().join("none.db").exists(),
+            "a reader must not create the file"
+        );
     }
 
     #[test]
@@ -237,31 +292,57 @@ mod tests {
         let run = writer.create_run(&new_run("milestone:M1", &[1])).unwrap();
         let mut reader = Store::open_read_only(writer.path()).unwrap();
         assert!(reader.is_read_only());
-        let err = reader.create_run(&new_run("milestone:M2", &[1])).unwrap_err();
+        let err = reader
+            .create_run(&new_run("milestone:M2", &[1]))
+            .unwrap_err();
         assert!(matches!(err, CheckpointError::ReadOnly), "{err}");
-        assert!(matches!(reader.kv_set("k", "v").unwrap_err(), CheckpointError::ReadOnly));
+        assert!(matches!(
+            reader.kv_set("k", "v").unwrap_err(),
+            CheckpointError::ReadOnly
+        ));
         // Below the store's own check, SQLite refuses too.
-        let raw = reader.conn.execute("INSERT INTO kv (key, value, updated_at) VALUES ('k', 'v', 'x')", []);
+        let raw = reader.conn.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES ('k', 'v', 'x')",
+            [],
+        );
         assert!(raw.is_err());
         assert_eq!(reader.load_run(run).unwrap().id, run);
     }
 
+    /// Under WAL neither side waits for the other: a reader sees the last
+    /// commit while a write is in progress, and a write commits while a
+    /// reader holds a snapshot. In rollback-journal mode the commit below
+    /// would wait out the busy timeout and fail.
     #[test]
-    fn a_reader_works_beside_a_writer_in_the_middle_of_a_transaction() {
+    fn a_writer_and_a_reader_work_at_the_same_time() {
         let (_dir, mut writer) = temp_store();
         writer.kv_set("offset", "1").unwrap();
         let reader = Store::open_read_only(writer.path()).unwrap();
+        let started = std::time::Instant::now();
+
         writer
             .conn
-            .execute_batch("BEGIN IMMEDIATE; UPDATE kv SET value = '2' WHERE key = 'offset';")
+            .execute_batch("BEGIN IMMEDIATE; UPDATE kv SET value = '2';")
             .unwrap();
-        // Under WAL the reader sees the last commit at once instead of
-        // waiting (up to the busy timeout) for the writer's lock.
-        let started = std::time::Instant::now();
         assert_eq!(reader.kv_get("offset").unwrap().as_deref(), Some("1"));
-        assert!(started.elapsed() < BUSY_TIMEOUT / 2);
         writer.conn.execute_batch("COMMIT").unwrap();
         assert_eq!(reader.kv_get("offset").unwrap().as_deref(), Some("2"));
+
+        reader.conn.execute_batch("BEGIN").unwrap();
+        assert_eq!(reader.kv_get("offset").unwrap().as_deref(), Some("2"));
+        writer.kv_set("offset", "3").unwrap();
+        assert_eq!(
+            reader.kv_get("offset").unwrap().as_deref(),
+            Some("2"),
+            "snapshot"
+        );
+        reader.conn.execute_batch("COMMIT").unwrap();
+        assert_eq!(reader.kv_get("offset").unwrap().as_deref(), Some("3"));
+
+        assert!(
+            started.elapsed() < BUSY_TIMEOUT / 2,
+            "someone waited for a lock"
+        );
     }
 
     #[test]

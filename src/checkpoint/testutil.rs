@@ -26,7 +26,11 @@ pub(crate) fn new_run(target: &str, issues: &[u64]) -> NewRun {
         budget_usd: Some(25.0),
         issues: issues
             .iter()
-            .map(|&n| NewIssue { number: IssueNumber(n), title: format!("Issue {n}"), wave: 1 })
+            .map(|&n| NewIssue {
+                number: IssueNumber(n),
+                title: format!("Issue {n}"),
+                wave: 1,
+            })
             .collect(),
     }
 }
@@ -61,6 +65,8 @@ pub(crate) fn drive_to(store: &mut Store, run: RunId, issue: IssueNumber, to: Is
         Failed => &[Failed],
     };
     for &step in path {
-        store.transition(run, issue, step, patch_for(step, issue)).unwrap();
+        store
+            .transition(run, issue, step, patch_for(step, issue))
+            .unwrap();
     }
 }

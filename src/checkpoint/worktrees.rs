@@ -73,9 +73,15 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             let detail = json!({ "path": text, "branch": row.branch });
-            insert_event(tx, NewEvent::issue(run, row.issue, event_kind::WORKTREE_REMOVED).detail(detail))?;
+            insert_event(
+                tx,
+                NewEvent::issue(run, row.issue, event_kind::WORKTREE_REMOVED).detail(detail),
+            )?;
             let now = now_text();
-            tx.execute("UPDATE worktrees SET removed_at = ?2 WHERE id = ?1", params![row.id, now])?;
+            tx.execute(
+                "UPDATE worktrees SET removed_at = ?2 WHERE id = ?1",
+                params![row.id, now],
+            )?;
             tx.execute(
                 "UPDATE run_issues SET worktree = NULL, updated_at = ?4
                  WHERE run_id = ?1 AND issue = ?2 AND worktree = ?3",
@@ -87,13 +93,102 @@ impl Store {
 
     /// Every worktree the run created, removed or not, oldest first.
     pub fn worktrees(&self, run: RunId) -> Result<Vec<WorktreeRow>> {
-        let mut stmt = self.conn.prepare("SELECT * FROM worktrees WHERE run_id = ?1 ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT * FROM worktrees WHERE run_id = ?1 ORDER BY id")?;
         let rows = stmt.query_map([run], worktree_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The run's worktrees not yet removed: what cleanup has left to do.
     pub fn live_worktrees(&self, run: RunId) -> Result<Vec<WorktreeRow>> {
-        Ok(self.worktrees(run)?.into_iter().filter(|w| w.removed_at.is_none()).collect())
+        Ok(self
+            .worktrees(run)?
+            .into_iter()
+            .filter(|w| w.removed_at.is_none())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::checkpoint::CheckpointError;
+    use crate::checkpoint::testutil::{new_run, store_with_run};
+
+    fn branch(n: u64) -> BranchName {
+        BranchName(format!("feat/issue-{n}"))
+    }
+
+    #[test]
+    fn a_run_sees_only_its_own_worktrees() {
+        let (_dir, mut store, first) = store_with_run(&[1, 2]);
+        let second = store.create_run(&new_run("milestone:M2", &[1])).unwrap();
+        let a = PathBuf::from("/repo/.worktrees/issue-1");
+        let b = PathBuf::from("/repo/.worktrees/issue-2");
+        store
+            .record_worktree(first, IssueNumber(1), &a, &branch(1))
+            .unwrap();
+        store
+            .record_worktree(first, IssueNumber(2), &b, &branch(2))
+            .unwrap();
+        store
+            .record_worktree(second, IssueNumber(1), &a, &branch(1))
+            .unwrap();
+
+        let paths = |rows: Vec<WorktreeRow>| rows.into_iter().map(|w| w.path).collect::<Vec<_>>();
+        assert_eq!(
+            paths(store.worktrees(first).unwrap()),
+            [a.clone(), b.clone()]
+        );
+        assert_eq!(
+            paths(store.worktrees(second).unwrap()),
+            std::slice::from_ref(&a)
+        );
+        assert_eq!(
+            store.load_issue(first, IssueNumber(1)).unwrap().worktree,
+            Some(a.clone())
+        );
+
+        assert!(store.mark_worktree_removed(first, &a).unwrap());
+        assert!(
+            !store.mark_worktree_removed(first, &a).unwrap(),
+            "already removed"
+        );
+        assert_eq!(paths(store.live_worktrees(first).unwrap()), [b]);
+        assert_eq!(
+            paths(store.live_worktrees(second).unwrap()),
+            std::slice::from_ref(&a)
+        );
+        assert_eq!(
+            store.load_issue(first, IssueNumber(1)).unwrap().worktree,
+            None
+        );
+        assert_eq!(
+            store.load_issue(second, IssueNumber(1)).unwrap().worktree,
+            Some(a)
+        );
+    }
+
+    #[test]
+    fn a_path_is_live_once_per_run_but_may_be_recreated() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let path = PathBuf::from("/repo/.worktrees/issue-1");
+        store
+            .record_worktree(run, IssueNumber(1), &path, &branch(1))
+            .unwrap();
+        let err = store
+            .record_worktree(run, IssueNumber(1), &path, &branch(1))
+            .unwrap_err();
+        assert!(matches!(err, CheckpointError::Constraint(_)), "{err}");
+        store.mark_worktree_removed(run, &path).unwrap();
+        store
+            .record_worktree(run, IssueNumber(1), &path, &branch(1))
+            .unwrap();
+        let rows = store.worktrees(run).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].removed_at.is_some() && rows[1].removed_at.is_none());
     }
 }

@@ -198,6 +198,13 @@ mod tests {
             .unwrap()
     }
 
+    /// The checkpoint actor may run on any thread (e.g. a `SyncArbiter`).
+    #[test]
+    fn a_store_can_move_to_another_thread() {
+        fn send<T: Send + 'static>() {}
+        send::<Store>();
+    }
+
     #[test]
     fn open_creates_directories_and_applies_every_migration() {
         let dir = tempfile::tempdir().unwrap();

@@ -1,1 +1,33 @@
-//! The SQLite checkpoint: schema migrations, runs, per-issue state, the event log.
+//! The SQLite checkpoint: schema migrations, runs, per-issue state, the event
+//! log, approval questions, and the worktrees a run created.
+//!
+//! One [`Store`] opened with [`Store::open`] is the only writer of its file
+//! (the `CheckpointActor` owns it); the `status` command and tests read
+//! through [`Store::open_read_only`]. Every write is one transaction that
+//! also appends its event, and issue state changes are checked against
+//! [`IssueState::can_move_to`] before anything is written.
+
+mod codec;
+mod error;
+mod events;
+mod issues;
+mod kv;
+pub mod model;
+mod patch;
+mod questions;
+mod runs;
+pub mod schema;
+mod store;
+mod worktrees;
+
+pub use error::{CheckpointError, Result};
+pub use model::{
+    CostTotals, EventRow, IssueRow, IssueState, NewIssue, NewQuestion, NewRun, QuestionKind,
+    QuestionRow, QuestionStatus, RunId, RunRow, RunStatus, Timestamp, WorkerRef, WorktreeRow,
+    completion_problem, event_kind,
+};
+pub use patch::IssuePatch;
+pub use store::{BUSY_TIMEOUT, Store};
+
+#[cfg(test)]
+mod testutil;

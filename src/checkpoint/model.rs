@@ -170,6 +170,9 @@ impl IssueState {
             (Reviewing, AwaitingApproval) => true,
             // The human asked for changes: back into the review loop.
             (AwaitingApproval, Merged | Reviewing) => true,
+            // Merged on GitHub by someone else while we waited, or with no
+            // approval step (an approver that always says merge).
+            (PrOpen | Reviewing, Merged) => true,
             _ => false,
         }
     }

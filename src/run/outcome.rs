@@ -25,19 +25,32 @@ impl StopCause {
 /// Where an issue's actor left the issue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IssueOutcome {
-    Merged { pr: PrNumber },
+    Merged {
+        pr: PrNumber,
+    },
     /// Skipped by a human, or because a blocker failed or was skipped.
-    Skipped { reason: String },
-    Failed { reason: String },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     /// Stopped by a shutdown; the checkpoint holds where it was.
     Interrupted,
     /// Waiting for an answer nobody can be asked right now (no Telegram, no terminal).
-    AwaitingHuman { question: String },
+    AwaitingHuman {
+        question: String,
+    },
 }
 
 impl IssueOutcome {
     pub fn is_final(&self) -> bool {
-        matches!(self, IssueOutcome::Merged { .. } | IssueOutcome::Skipped { .. } | IssueOutcome::Failed { .. })
+        matches!(
+            self,
+            IssueOutcome::Merged { .. }
+                | IssueOutcome::Skipped { .. }
+                | IssueOutcome::Failed { .. }
+        )
     }
 }
 

@@ -1,0 +1,132 @@
+//! Messages the `CheckpointActor` receives: every one is a command to read or
+//! write the checkpoint, answered with the store's result. Actors await the
+//! answer before the side effect the write announces (persist, then act).
+
+use std::path::PathBuf;
+
+use crate::checkpoint::{
+    CheckpointError, CostTotals, IssuePatch, IssueRow, IssueState, NewQuestion, QuestionRow, RunId,
+    RunRow, RunStatus, Store, WorkerRef, WorktreeRow,
+};
+use crate::ids::{BranchName, IssueNumber};
+
+/// A message the checkpoint actor answers by applying it to its store.
+pub trait StoreCommand: actix::Message + Send + 'static {
+    fn apply(self, store: &mut Store) -> Self::Result;
+}
+
+macro_rules! store_command {
+    ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? } -> $ret:ty = |$store:ident, $msg:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name { $(pub $field: $ty),* }
+
+        impl actix::Message for $name {
+            type Result = Result<$ret, CheckpointError>;
+        }
+
+        impl StoreCommand for $name {
+            fn apply(self, $store: &mut Store) -> Self::Result {
+                let $msg = self;
+                $body
+            }
+        }
+    };
+}
+
+store_command!(
+    /// Command: read one issue's row.
+    LoadIssue { run: RunId, issue: IssueNumber } -> IssueRow = |s, m| s.load_issue(m.run, m.issue)
+);
+store_command!(
+    /// Command: read every issue row of a run.
+    LoadIssues { run: RunId } -> Vec<IssueRow> = |s, m| s.load_issues(m.run)
+);
+store_command!(
+    /// Command: record that an issue moved to `to`, with the columns in `patch`.
+    Transition { run: RunId, issue: IssueNumber, to: IssueState, patch: IssuePatch } -> IssueRow
+        = |s, m| s.transition(m.run, m.issue, m.to, m.patch)
+);
+store_command!(
+    /// Command: change an issue's columns without changing its state.
+    UpdateIssue { run: RunId, issue: IssueNumber, patch: IssuePatch } -> IssueRow
+        = |s, m| s.update_issue(m.run, m.issue, m.patch)
+);
+store_command!(
+    /// Command: reopen a failed (or crash-interrupted) issue for a resume.
+    ReopenIssue { run: RunId, issue: IssueNumber, to: IssueState, why: String, patch: IssuePatch } -> IssueRow
+        = |s, m| s.reopen_for_resume(m.run, m.issue, m.to, &m.why, m.patch)
+);
+store_command!(
+    /// Command: record the worker process now running for an issue.
+    RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef } -> ()
+        = |s, m| s.record_worker(m.run, m.issue, m.worker)
+);
+store_command!(
+    /// Command: forget the issue's worker process (it has exited).
+    ClearWorker { run: RunId, issue: IssueNumber } -> () = |s, m| s.clear_worker(m.run, m.issue)
+);
+store_command!(
+    /// Command: record a worktree this run is about to create for an issue.
+    RecordWorktree { run: RunId, issue: IssueNumber, path: PathBuf, branch: BranchName } -> WorktreeRow
+        = |s, m| s.record_worktree(m.run, m.issue, &m.path, &m.branch)
+);
+store_command!(
+    /// Command: record that a worktree of this run was removed.
+    WorktreeRemoved { run: RunId, path: PathBuf } -> bool = |s, m| s.mark_worktree_removed(m.run, &m.path)
+);
+store_command!(
+    /// Command: add a worker's cost to its issue and to the run.
+    AddCost { run: RunId, issue: IssueNumber, usd: f64 } -> CostTotals = |s, m| s.add_cost(m.run, m.issue, m.usd)
+);
+store_command!(
+    /// Command: append a line to the run's event log.
+    AppendEvent { run: RunId, issue: Option<IssueNumber>, kind: String, detail: Option<String> } -> i64
+        = |s, m| s.append_event(m.run, m.issue, &m.kind, m.detail.as_deref())
+);
+store_command!(
+    /// Command: set the run's status (a final status also sets its end time).
+    SetRunStatus { run: RunId, status: RunStatus } -> RunRow = |s, m| s.set_run_status(m.run, m.status)
+);
+store_command!(
+    /// Command: set or clear the run's total budget.
+    SetBudget { run: RunId, usd: Option<f64> } -> RunRow = |s, m| s.set_budget(m.run, m.usd)
+);
+store_command!(
+    /// Command: record a question before it is sent.
+    InsertQuestion { question: NewQuestion } -> QuestionRow = |s, m| s.insert_question(&m.question)
+);
+store_command!(
+    /// Command: record the chat message that carries a question.
+    SetQuestionMessage { id: String, message_id: i64 } -> QuestionRow
+        = |s, m| s.set_question_message(&m.id, m.message_id)
+);
+store_command!(
+    /// Command: record a question's answer.
+    AnswerQuestion { id: String, answer: String, answered_by: Option<String> } -> QuestionRow
+        = |s, m| s.answer_question(&m.id, &m.answer, m.answered_by.as_deref())
+);
+store_command!(
+    /// Command: mark a question void (its head moved, or it no longer applies).
+    VoidQuestion { id: String, why: String } -> QuestionRow = |s, m| s.void_question(&m.id, &m.why)
+);
+store_command!(
+    /// Command: record that a question's reminder was sent.
+    MarkReminded { id: String } -> QuestionRow = |s, m| s.mark_reminded(&m.id)
+);
+store_command!(
+    /// Command: read the run's open questions.
+    OpenQuestions { run: RunId } -> Vec<QuestionRow> = |s, m| s.open_questions(m.run)
+);
+store_command!(
+    /// Command: read one question.
+    GetQuestion { id: String } -> Option<QuestionRow> = |s, m| s.question(&m.id)
+);
+store_command!(
+    /// Command: read a stored value (such as the Telegram update offset).
+    KvGet { key: String } -> Option<String> = |s, m| s.kv_get(&m.key)
+);
+store_command!(
+    /// Command: store a value.
+    KvSet { key: String, value: String } -> () = |s, m| s.kv_set(&m.key, &m.value)
+);

@@ -93,7 +93,8 @@ pub enum TimeoutKind {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum WorkerExit {
     Exited(i32),
-    /// Killed by a signal we did not send (we send ours only after a timeout or a stop).
+    /// Killed by a signal that `wait` did not send: a crash, or another
+    /// party such as `Registry::kill_all_now` or `kill_group_if_same`.
     Signaled(i32),
     TimedOut(TimeoutKind),
     /// Stopped on request (shutdown).

@@ -1,0 +1,407 @@
+//! Worker command lines as argv templates: placeholders such as `{issue}` are
+//! replaced inside each argument, so issue text never meets a shell and never
+//! splits or merges arguments.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BranchName, IssueNumber, PrNumber, RepoSlug};
+
+/// The placeholders a template may use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Placeholder {
+    Issue,
+    Branch,
+    Prompt,
+    Pr,
+    Repo,
+    Feedback,
+    Comments,
+}
+
+impl Placeholder {
+    pub const ALL: [Placeholder; 7] = [
+        Placeholder::Issue,
+        Placeholder::Branch,
+        Placeholder::Prompt,
+        Placeholder::Pr,
+        Placeholder::Repo,
+        Placeholder::Feedback,
+        Placeholder::Comments,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Placeholder::Issue => "issue",
+            Placeholder::Branch => "branch",
+            Placeholder::Prompt => "prompt",
+            Placeholder::Pr => "pr",
+            Placeholder::Repo => "repo",
+            Placeholder::Feedback => "feedback",
+            Placeholder::Comments => "comments",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Placeholder> {
+        Placeholder::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+impl fmt::Display for Placeholder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{}}}", self.name())
+    }
+}
+
+/// The values substituted into a template. An unset value expands to the
+/// empty string; `ArgvTemplate::placeholders` lets a caller check beforehand
+/// that a template only uses what its context can supply.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    /// Expands to the bare number (`12`, not `#12`).
+    pub issue: Option<IssueNumber>,
+    pub branch: Option<BranchName>,
+    pub prompt: Option<String>,
+    /// Expands to the bare number.
+    pub pr: Option<PrNumber>,
+    pub repo: Option<RepoSlug>,
+    pub feedback: Option<String>,
+    pub comments: Option<String>,
+}
+
+impl Vars {
+    fn value(&self, placeholder: Placeholder) -> String {
+        match placeholder {
+            Placeholder::Issue => self.issue.map(|n| n.0.to_string()),
+            Placeholder::Branch => self.branch.as_ref().map(|b| b.0.clone()),
+            Placeholder::Prompt => self.prompt.clone(),
+            Placeholder::Pr => self.pr.map(|n| n.0.to_string()),
+            Placeholder::Repo => self.repo.as_ref().map(|r| r.to_string()),
+            Placeholder::Feedback => self.feedback.clone(),
+            Placeholder::Comments => self.comments.clone(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Why a template cannot be used; reads after "failed to ...".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("use an empty worker command: give at least the program to run")]
+    Empty,
+    #[error(
+        "expand argument {index} ({arg:?}): unknown placeholder {{{name}}}; known placeholders are {{issue}}, {{branch}}, {{prompt}}, {{pr}}, {{repo}}, {{feedback}}, {{comments}}"
+    )]
+    UnknownPlaceholder {
+        index: usize,
+        arg: String,
+        name: String,
+    },
+}
+
+/// One piece of a template argument.
+enum Piece<'a> {
+    Text(&'a str),
+    Known(Placeholder),
+    Unknown(&'a str),
+}
+
+/// Splits one argument into text and `{name}` placeholders, where `name` is
+/// an identifier. Anything else in braces (`{"a": 1}`, a lone `{`) is text, so
+/// prompts may contain JSON. There is deliberately no escape syntax.
+fn pieces(arg: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = arg;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        if !is_identifier(name) {
+            out.push(Piece::Text(&rest[..open + 1]));
+            rest = after;
+            continue;
+        }
+        out.push(Piece::Text(&rest[..open]));
+        out.push(match Placeholder::from_name(name) {
+            Some(p) => Piece::Known(p),
+            None => Piece::Unknown(name),
+        });
+        rest = &after[close + 1..];
+    }
+    out.push(Piece::Text(rest));
+    out
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A worker command line: argv elements with placeholders inside them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ArgvTemplate(pub Vec<String>);
+
+impl ArgvTemplate {
+    pub fn new<S: Into<String>>(argv: impl IntoIterator<Item = S>) -> Self {
+        ArgvTemplate(argv.into_iter().map(Into::into).collect())
+    }
+
+    /// The implementation worker (spec, Phase 2).
+    pub fn default_worker() -> Self {
+        Self::new(DEFAULT_WORKER)
+    }
+
+    /// The worker that fixes failing CI (spec, Phase 3 step 1).
+    pub fn default_ci_fix() -> Self {
+        Self::new(DEFAULT_CI_FIX)
+    }
+
+    /// The worker that addresses CodeRabbit's comments.
+    pub fn default_review_fix() -> Self {
+        Self::new(DEFAULT_REVIEW_FIX)
+    }
+
+    /// The worker that addresses a human's "changes" reply.
+    pub fn default_changes_fix() -> Self {
+        Self::new(DEFAULT_CHANGES_FIX)
+    }
+
+    /// Checks the template at startup, so a typo shows before any work starts.
+    pub fn validate(&self) -> Result<(), TemplateError> {
+        if self.0.is_empty() || self.0[0].is_empty() {
+            return Err(TemplateError::Empty);
+        }
+        for (index, arg) in self.0.iter().enumerate() {
+            for piece in pieces(arg) {
+                if let Piece::Unknown(name) = piece {
+                    return Err(TemplateError::UnknownPlaceholder {
+                        index,
+                        arg: arg.clone(),
+                        name: name.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The known placeholders the template uses, each once, in order of appearance.
+    pub fn placeholders(&self) -> Vec<Placeholder> {
+        let mut used = Vec::new();
+        for arg in &self.0 {
+            for piece in pieces(arg) {
+                if let Piece::Known(p) = piece
+                    && !used.contains(&p)
+                {
+                    used.push(p);
+                }
+            }
+        }
+        used
+    }
+
+    /// Substitutes `vars` in one pass: a value that itself contains `{branch}`
+    /// stays literal. Unknown placeholders (which `validate` rejects) are kept
+    /// as written.
+    pub fn expand(&self, vars: &Vars) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|arg| {
+                let mut out = String::with_capacity(arg.len());
+                for piece in pieces(arg) {
+                    match piece {
+                        Piece::Text(text) => out.push_str(text),
+                        Piece::Known(p) => out.push_str(&vars.value(p)),
+                        Piece::Unknown(name) => {
+                            out.push('{');
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+/// `claude -p "/auto-issue N"` as the spec launches it.
+pub const DEFAULT_WORKER: [&str; 10] = [
+    "claude",
+    "-p",
+    "/auto-issue {issue}",
+    "--max-budget-usd",
+    "5",
+    "--model",
+    "opus",
+    "--output-format",
+    "text",
+    "--dangerously-skip-permissions",
+];
+
+pub const DEFAULT_CI_FIX: [&str; 10] = [
+    "claude",
+    "-p",
+    "Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push.",
+    "--max-budget-usd",
+    "2",
+    "--model",
+    "opus",
+    "--output-format",
+    "text",
+    "--dangerously-skip-permissions",
+];
+
+pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
+    "claude",
+    "-p",
+    "Address review comments on PR #{pr}: {comments}. Fix issues, commit and push.",
+    "--max-budget-usd",
+    "3",
+    "--model",
+    "opus",
+    "--output-format",
+    "text",
+    "--dangerously-skip-permissions",
+];
+
+pub const DEFAULT_CHANGES_FIX: [&str; 10] = [
+    "claude",
+    "-p",
+    "Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push.",
+    "--max-budget-usd",
+    "3",
+    "--model",
+    "opus",
+    "--output-format",
+    "text",
+    "--dangerously-skip-permissions",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Vars {
+        Vars {
+            issue: Some(IssueNumber(12)),
+            branch: Some(BranchName("feat/issue-12-x".into())),
+            pr: Some(PrNumber(40)),
+            repo: Some(RepoSlug::new("o", "r")),
+            ..Vars::default()
+        }
+    }
+
+    #[test]
+    fn substitutes_inside_each_argument() {
+        let t = ArgvTemplate::new(["w", "--issue={issue}", "{repo}@{branch}", "pr-{pr}"]);
+        assert_eq!(
+            t.expand(&vars()),
+            ["w", "--issue=12", "o/r@feat/issue-12-x", "pr-40"]
+        );
+    }
+
+    #[test]
+    fn hostile_text_stays_one_argument() {
+        let text = "it's \"quoted\" $(rm -rf /) `x`;\nnext line {branch}";
+        let v = Vars {
+            feedback: Some(text.into()),
+            ..vars()
+        };
+        let t = ArgvTemplate::new(["w", "Feedback: {feedback}!"]);
+        let argv = t.expand(&v);
+        assert_eq!(argv.len(), 2);
+        // One pass: the `{branch}` inside the value is not expanded again.
+        assert_eq!(argv[1], format!("Feedback: {text}!"));
+    }
+
+    #[test]
+    fn unset_values_expand_to_empty() {
+        let t = ArgvTemplate::new(["w", "[{comments}]"]);
+        assert_eq!(t.expand(&Vars::default()), ["w", "[]"]);
+    }
+
+    #[test]
+    fn braces_that_are_not_placeholders_are_text() {
+        let t = ArgvTemplate::new(["w", r#"{"a": 1} { {} {issue"#]);
+        assert_eq!(t.validate(), Ok(()));
+        assert_eq!(t.expand(&vars())[1], r#"{"a": 1} { {} {issue"#);
+        assert!(t.placeholders().is_empty());
+    }
+
+    #[test]
+    fn validate_names_the_unknown_placeholder() {
+        let t = ArgvTemplate::new(["w", "ok {issue}", "bad {isue}"]);
+        let err = t.validate().unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::UnknownPlaceholder {
+                index: 2,
+                arg: "bad {isue}".into(),
+                name: "isue".into()
+            }
+        );
+        assert!(err.to_string().contains("{isue}"), "{err}");
+        assert_eq!(
+            ArgvTemplate::new(Vec::<String>::new()).validate(),
+            Err(TemplateError::Empty)
+        );
+        assert_eq!(
+            ArgvTemplate::new([""]).validate(),
+            Err(TemplateError::Empty)
+        );
+    }
+
+    #[test]
+    fn placeholders_lists_each_once_in_order() {
+        let t = ArgvTemplate::new(["w", "{pr} {issue}", "{pr}"]);
+        assert_eq!(t.placeholders(), [Placeholder::Pr, Placeholder::Issue]);
+        assert_eq!(Placeholder::Pr.to_string(), "{pr}");
+    }
+
+    #[test]
+    fn deserialises_from_a_list_of_strings() {
+        let t: ArgvTemplate = serde_json::from_str(r#"["sim", "--issue", "{issue}"]"#).unwrap();
+        assert_eq!(t, ArgvTemplate::new(["sim", "--issue", "{issue}"]));
+        assert!(serde_json::from_str::<ArgvTemplate>(r#""sim --issue""#).is_err());
+    }
+
+    #[test]
+    fn defaults_validate_and_use_the_expected_placeholders() {
+        let cases = [
+            (
+                ArgvTemplate::default_worker(),
+                "5",
+                vec![Placeholder::Issue],
+            ),
+            (ArgvTemplate::default_ci_fix(), "2", vec![Placeholder::Pr]),
+            (
+                ArgvTemplate::default_review_fix(),
+                "3",
+                vec![Placeholder::Pr, Placeholder::Comments],
+            ),
+            (
+                ArgvTemplate::default_changes_fix(),
+                "3",
+                vec![Placeholder::Pr, Placeholder::Feedback],
+            ),
+        ];
+        for (t, budget, used) in cases {
+            assert_eq!(t.validate(), Ok(()));
+            assert_eq!(t.placeholders(), used);
+            assert_eq!(&t.0[..2], ["claude", "-p"]);
+            assert_eq!(
+                t.0[3..5],
+                ["--max-budget-usd".to_string(), budget.to_string()]
+            );
+            assert_eq!(&t.0[5..], &DEFAULT_WORKER[5..]);
+        }
+        assert_eq!(
+            ArgvTemplate::default_worker().expand(&vars())[2],
+            "/auto-issue 12"
+        );
+    }
+}

@@ -1,1 +1,40 @@
 //! The sandbox GitHub: a stateful in-process fake of the GitHub REST subset this program uses, served on loopback.
+//!
+//! [`Sandbox::start`] serves it on `127.0.0.1` at a free port, in GitHub's
+//! JSON shapes (octocrab's models decode them), with GitHub's pagination,
+//! ETags, errors and authentication rule. Tests and the demo build its world
+//! through [`SandboxState`] / [`RepoHandle`], make it misbehave through
+//! [`Faults`], count calls in the [`RequestLog`], and can back a repository
+//! with a local bare git repository so branches, PR heads and squash merges
+//! are real commits. Per repository, a CI script and a CodeRabbit script make
+//! check runs, statuses and reviews appear by themselves.
+
+mod api;
+mod backend;
+mod etag;
+mod faults;
+mod git;
+mod handle;
+mod log;
+mod model;
+mod ops;
+mod pagination;
+mod routes;
+mod server;
+mod shapes;
+mod sim;
+mod specs;
+mod state;
+#[cfg(test)]
+mod testkit;
+
+pub use faults::{Fault, Faults, Route};
+pub use handle::{RepoHandle, fake_sha};
+pub use log::{LoggedRequest, RequestLog};
+pub use model::{
+    CheckRun, CommitStatus, DiffLine, IssueComment, Item, PullInfo, Review, ReviewComment,
+};
+pub use server::Sandbox;
+pub use sim::{CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript};
+pub use specs::{IssueSpec, PullSpec, ReviewCommentSpec, ReviewSpec};
+pub use state::SandboxState;

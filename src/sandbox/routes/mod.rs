@@ -1,0 +1,50 @@
+//! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, and what
+//! every handler shares.
+
+pub mod issues;
+pub mod repos;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+use super::api::ApiError;
+use super::state::SandboxState;
+
+/// What every handler gets: the world and the sandbox's own base URL.
+#[derive(Clone)]
+pub struct App {
+    pub state: SandboxState,
+    pub base: Arc<str>,
+}
+
+impl App {
+    /// The absolute URL of a path on this sandbox.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+const REPO: &str = "/repos/{owner}/{repo}";
+
+pub fn router(app: App) -> Router {
+    let route = |rest: &str| format!("{REPO}{rest}");
+    Router::new()
+        .route(REPO, get(repos::get_repo))
+        .route(&route("/milestones"), get(repos::list_milestones))
+        .route(&route("/issues"), get(issues::list_issues))
+        .route(&route("/issues/{number}"), get(issues::get_issue))
+        .route(
+            &route("/issues/{number}/dependencies/blocked_by"),
+            get(issues::blocked_by),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .with_state(app)
+}
+
+/// GitHub answers 404 for paths and methods it does not serve.
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}

@@ -1,10 +1,21 @@
 //! Planning: dependency markers, the dependency graph, validation, waves, and the plan's text and JSON forms.
 
+mod analyze;
+mod graph;
 mod markdown;
 pub mod markers;
 pub mod refs;
+mod report;
 pub mod target;
+mod validate;
+mod waves;
 
+pub use analyze::analyze;
+pub use graph::{OutsideIssue, PlanInput, blockers_to_look_up};
 pub use markers::{BodyDeps, parse_body};
 pub use refs::DepRef;
+pub use report::{
+    BlockedIssue, ExternalDep, GraphNode, MissingDep, MissingState, Plan, PlanningStatus,
+    Validation, Wave, WaveIssue,
+};
 pub use target::{Target, TargetError};

@@ -5,6 +5,7 @@ mod graph;
 mod markdown;
 pub mod markers;
 pub mod refs;
+mod render;
 mod report;
 pub mod target;
 mod validate;

@@ -1,6 +1,7 @@
 //! Planning: dependency markers, the dependency graph, validation, waves, and the plan's text and JSON forms.
 
 mod analyze;
+pub mod external;
 mod graph;
 mod markdown;
 pub mod markers;
@@ -12,6 +13,10 @@ mod validate;
 mod waves;
 
 pub use analyze::analyze;
+pub use external::{
+    ExternalError, Proposal, Rejection, SuggestedDependency, parse_planner_output, run_planner,
+    validate_external,
+};
 pub use graph::{OutsideIssue, PlanInput, blockers_to_look_up};
 pub use markers::{BodyDeps, parse_body};
 pub use refs::DepRef;

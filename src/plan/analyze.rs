@@ -40,12 +40,21 @@ pub fn analyze(input: &PlanInput) -> Plan {
         validation: findings.validation,
         planning_status,
         planning_issues,
-        closed_issues: graph.nodes.iter().filter(|(_, n)| !n.is_open()).map(|(k, _)| *k).collect(),
+        closed_issues: graph
+            .nodes
+            .iter()
+            .filter(|(_, n)| !n.is_open())
+            .map(|(k, _)| *k)
+            .collect(),
     }
 }
 
 fn wave_issue(graph: &Graph, n: IssueNumber) -> WaveIssue {
-    WaveIssue { number: n, title: graph.nodes[&n].title.clone(), blocked_by: graph.open_blockers(n) }
+    WaveIssue {
+        number: n,
+        title: graph.nodes[&n].title.clone(),
+        blocked_by: graph.open_blockers(n),
+    }
 }
 
 fn dependency_graph(graph: &Graph) -> BTreeMap<IssueNumber, GraphNode> {
@@ -65,7 +74,11 @@ fn dependency_graph(graph: &Graph) -> BTreeMap<IssueNumber, GraphNode> {
                 blocked_by: node.blocked_by.clone(),
                 blocks: blocks.remove(&n).unwrap_or_default(),
                 soft: node.soft.iter().map(ToString::to_string).collect(),
-                external: node.external.iter().map(|e| format!("{}#{}", e.repo, e.number.0)).collect(),
+                external: node
+                    .external
+                    .iter()
+                    .map(|e| format!("{}#{}", e.repo, e.number.0))
+                    .collect(),
             };
             (n, out)
         })
@@ -78,7 +91,12 @@ fn planning_issues(v: &Validation) -> Vec<String> {
     let mut lines: Vec<String> = v
         .circular_deps
         .iter()
-        .map(|c| format!("circular dependency {}: these issues cannot start until it is broken", arrow_path(c)))
+        .map(|c| {
+            format!(
+                "circular dependency {}: these issues cannot start until it is broken",
+                arrow_path(c)
+            )
+        })
         .collect();
     for m in &v.missing_deps {
         match m.state {
@@ -96,7 +114,11 @@ fn planning_issues(v: &Validation) -> Vec<String> {
         }
     }
     for e in v.external_deps.iter().filter(|e| e.may_be_open()) {
-        let state = if e.state == Some(ItemState::Open) { "open" } else { "state unknown" };
+        let state = if e.state == Some(ItemState::Open) {
+            "open"
+        } else {
+            "state unknown"
+        };
         lines.push(format!(
             "{} depends on {}#{} in another repository ({state}); it is not tracked, check it by hand",
             e.issue, e.repo, e.number.0

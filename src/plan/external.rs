@@ -40,10 +40,15 @@ pub struct SuggestedDependency {
 /// native plan.
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalError {
-    #[error("the external planner command is empty: set it to an argv such as [\"claude\", \"-p\", ...]")]
+    #[error(
+        "the external planner command is empty: set it to an argv such as [\"claude\", \"-p\", ...]"
+    )]
     EmptyCommand,
     #[error("could not start the external planner {program:?}: {source}")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
     #[error("the external planner did not finish within {0:?}")]
     TimedOut(Duration),
     #[error("the external planner exited with {status}: {stderr}")]
@@ -72,15 +77,24 @@ pub async fn run_planner(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| ExternalError::Spawn { program: program.clone(), source })?;
+        .map_err(|source| ExternalError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
     // On timeout the wait is dropped, and with it the child, which is killed.
     let output = tokio::time::timeout(timeout, child.wait_with_output())
         .await
         .map_err(|_| ExternalError::TimedOut(timeout))?
-        .map_err(|source| ExternalError::Spawn { program: program.clone(), source })?;
+        .map_err(|source| ExternalError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(ExternalError::Failed { status: output.status.to_string(), stderr: tail(&stderr) });
+        return Err(ExternalError::Failed {
+            status: output.status.to_string(),
+            stderr: tail(&stderr),
+        });
     }
     parse_planner_output(&String::from_utf8_lossy(&output.stdout))
 }
@@ -89,7 +103,11 @@ pub async fn run_planner(
 /// that came from a placeholder is never expanded again nor split.
 pub fn expand(argv: &[String], target: &Target, feedback: Option<&str>) -> Vec<String> {
     let value = target.value();
-    let values = [("{target}", value.as_str()), ("{mode}", target.mode()), ("{feedback}", feedback.unwrap_or(""))];
+    let values = [
+        ("{target}", value.as_str()),
+        ("{mode}", target.mode()),
+        ("{feedback}", feedback.unwrap_or("")),
+    ];
     argv.iter().map(|arg| expand_one(arg, &values)).collect()
 }
 
@@ -135,7 +153,13 @@ mod tests {
 
     #[test]
     fn placeholders_fill_inside_elements_and_never_split_or_recurse() {
-        let argv = args(&["claude", "-p", "Plan {mode} '{target}'. {feedback}", "{x}", "{"]);
+        let argv = args(&[
+            "claude",
+            "-p",
+            "Plan {mode} '{target}'. {feedback}",
+            "{x}",
+            "{",
+        ]);
         let out = expand(&argv, &milestone(), Some("Put #2 {target} first"));
         assert_eq!(
             out,
@@ -148,13 +172,18 @@ mod tests {
             ])
         );
         let issues = Target::Issues(vec![IssueNumber(3), IssueNumber(1)]);
-        assert_eq!(expand(&args(&["{target}:{mode}:{feedback}"]), &issues, None), args(&["3,1:issues:"]));
+        assert_eq!(
+            expand(&args(&["{target}:{mode}:{feedback}"]), &issues, None),
+            args(&["3,1:issues:"])
+        );
     }
 
     #[tokio::test]
     async fn runs_argv_and_parses_stdout() {
         let argv = args(&["sh", "-c", "printf '%s' \"$0\"", PLAN]);
-        let proposal = run_planner(&argv, &milestone(), None, Duration::from_secs(10)).await.unwrap();
+        let proposal = run_planner(&argv, &milestone(), None, Duration::from_secs(10))
+            .await
+            .unwrap();
         assert_eq!(proposal.waves, vec![(1, vec![IssueNumber(1)])]);
     }
 
@@ -162,16 +191,24 @@ mod tests {
     async fn issue_text_reaches_the_planner_as_one_argument() {
         // A target full of shell syntax arrives verbatim, as one argument.
         let nasty = Target::Milestone("M1 $(touch /tmp/pwned); `x` 'q' *".into());
-        let script = r#"[ "$#" -eq 1 ] && printf '{"execution_waves":[],"planning_issues":["%s"]}' "$1""#;
+        let script =
+            r#"[ "$#" -eq 1 ] && printf '{"execution_waves":[],"planning_issues":["%s"]}' "$1""#;
         let argv = args(&["sh", "-c", script, "sh", "{target}"]);
-        let proposal = run_planner(&argv, &nasty, None, Duration::from_secs(10)).await.unwrap();
-        assert_eq!(proposal.notes, vec!["M1 $(touch /tmp/pwned); `x` 'q' *".to_string()]);
+        let proposal = run_planner(&argv, &nasty, None, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            proposal.notes,
+            vec!["M1 $(touch /tmp/pwned); `x` 'q' *".to_string()]
+        );
     }
 
     #[tokio::test]
     async fn a_failing_planner_reports_its_stderr() {
         let argv = args(&["sh", "-c", "echo 'rate limited' >&2; exit 3"]);
-        let err = run_planner(&argv, &milestone(), None, Duration::from_secs(10)).await.unwrap_err();
+        let err = run_planner(&argv, &milestone(), None, Duration::from_secs(10))
+            .await
+            .unwrap_err();
         match err {
             ExternalError::Failed { stderr, .. } => assert_eq!(stderr, "rate limited"),
             other => panic!("unexpected {other:?}"),
@@ -181,17 +218,26 @@ mod tests {
     #[tokio::test]
     async fn a_slow_planner_times_out() {
         let argv = args(&["sleep", "30"]);
-        let err = run_planner(&argv, &milestone(), None, Duration::from_millis(50)).await.unwrap_err();
+        let err = run_planner(&argv, &milestone(), None, Duration::from_millis(50))
+            .await
+            .unwrap_err();
         assert!(matches!(err, ExternalError::TimedOut(_)), "{err:?}");
     }
 
     #[tokio::test]
     async fn a_missing_program_or_empty_argv_is_an_error() {
-        let err = run_planner(&args(&["/nonexistent/planner"]), &milestone(), None, Duration::from_secs(1))
+        let err = run_planner(
+            &args(&["/nonexistent/planner"]),
+            &milestone(),
+            None,
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, ExternalError::Spawn { .. }), "{err:?}");
+        let err = run_planner(&[], &milestone(), None, Duration::from_secs(1))
             .await
             .unwrap_err();
-        assert!(matches!(err, ExternalError::Spawn { .. }), "{err:?}");
-        let err = run_planner(&[], &milestone(), None, Duration::from_secs(1)).await.unwrap_err();
         assert!(matches!(err, ExternalError::EmptyCommand));
     }
 
@@ -200,7 +246,9 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut file, PLAN.as_bytes()).unwrap();
         let argv = args(&["cat", file.path().to_str().unwrap()]);
-        let proposal = run_planner(&argv, &milestone(), None, Duration::from_secs(10)).await.unwrap();
+        let proposal = run_planner(&argv, &milestone(), None, Duration::from_secs(10))
+            .await
+            .unwrap();
         assert_eq!(proposal.waves.len(), 1);
     }
 }

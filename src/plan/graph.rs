@@ -73,7 +73,13 @@ impl Graph {
         for issue in input.issues.iter().filter(|i| !i.is_pull_request) {
             let body = parse_body(&issue.body, &input.repo, issue.number);
             let native = input.native.get(&issue.number).and_then(Option::as_deref);
-            let node = merge(issue, body, native.unwrap_or(&[]), &input.repo, &mut outside);
+            let node = merge(
+                issue,
+                body,
+                native.unwrap_or(&[]),
+                &input.repo,
+                &mut outside,
+            );
             nodes.insert(issue.number, node);
         }
         Graph { nodes, outside }
@@ -84,7 +90,10 @@ impl Graph {
     }
 
     pub fn open(&self) -> impl Iterator<Item = (IssueNumber, &Node)> {
-        self.nodes.iter().filter(|(_, n)| n.is_open()).map(|(k, n)| (*k, n))
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.is_open())
+            .map(|(k, n)| (*k, n))
     }
 
     pub fn is_open(&self, issue: IssueNumber) -> bool {
@@ -93,12 +102,12 @@ impl Graph {
 
     /// The open in-run blockers of an issue: what it waits for.
     pub fn open_blockers(&self, issue: IssueNumber) -> Vec<IssueNumber> {
-        self.nodes[&issue].blocked_by.iter().copied().filter(|b| self.is_open(*b)).collect()
-    }
-
-    /// In-run issues that name `issue` as a hard blocker.
-    pub fn dependents(&self, issue: IssueNumber) -> Vec<IssueNumber> {
-        self.nodes.iter().filter(|(_, n)| n.blocked_by.contains(&issue)).map(|(k, _)| *k).collect()
+        self.nodes[&issue]
+            .blocked_by
+            .iter()
+            .copied()
+            .filter(|b| self.is_open(*b))
+            .collect()
     }
 
     /// Same-repository blockers of open issues that are outside the run.
@@ -133,7 +142,10 @@ fn merge(
             DepRef::External { repo, number } => add_external(&mut node, repo, number, None),
         }
     }
-    for r in native.iter().filter(|r| r.number != issue.number || !r.repo.same_as(repo)) {
+    for r in native
+        .iter()
+        .filter(|r| r.number != issue.number || !r.repo.same_as(repo))
+    {
         node.has_info = true;
         if !r.repo.same_as(repo) {
             add_external(&mut node, r.repo.clone(), r.number, r.state);
@@ -156,10 +168,17 @@ fn push_unique(list: &mut Vec<IssueNumber>, n: IssueNumber) {
 
 /// A native dependency's known state wins over a body marker's unknown one.
 fn add_external(node: &mut Node, repo: RepoSlug, number: IssueNumber, state: Option<ItemState>) {
-    let existing = node.external.iter_mut().find(|e| e.number == number && e.repo.same_as(&repo));
+    let existing = node
+        .external
+        .iter_mut()
+        .find(|e| e.number == number && e.repo.same_as(&repo));
     match existing {
         Some(e) => e.state = e.state.or(state),
-        None => node.external.push(ExternalBlocker { repo, number, state }),
+        None => node.external.push(ExternalBlocker {
+            repo,
+            number,
+            state,
+        }),
     }
 }
 
@@ -167,7 +186,11 @@ fn add_external(node: &mut Node, repo: RepoSlug, number: IssueNumber, state: Opt
 /// still unknown: what `build_plan` looks up before `analyze`.
 pub fn blockers_to_look_up(input: &PlanInput) -> Vec<IssueNumber> {
     let graph = Graph::build(input);
-    graph.outside_blockers().into_iter().filter(|n| !graph.outside.contains_key(n)).collect()
+    graph
+        .outside_blockers()
+        .into_iter()
+        .filter(|n| !graph.outside.contains_key(n))
+        .collect()
 }
 
 #[cfg(test)]
@@ -221,12 +244,17 @@ pub(crate) mod tests {
     #[test]
     fn markers_and_native_deps_merge_without_duplicates() {
         let mut inp = input(vec![open(1, "Blocked by #2, #3"), open(2, ""), open(3, "")]);
-        let native = vec![native_ref("acme/app", 3, None), native_ref("ACME/APP", 4, None)];
+        let native = vec![
+            native_ref("acme/app", 3, None),
+            native_ref("ACME/APP", 4, None),
+        ];
         inp.native.insert(IssueNumber(1), Some(native));
         let graph = Graph::build(&inp);
         assert_eq!(graph.nodes[&IssueNumber(1)].blocked_by, nums(&[2, 3, 4]));
-        assert_eq!(graph.dependents(IssueNumber(3)), nums(&[1]));
-        assert_eq!(graph.outside_blockers().into_iter().collect::<Vec<_>>(), nums(&[4]));
+        assert_eq!(
+            graph.outside_blockers().into_iter().collect::<Vec<_>>(),
+            nums(&[4])
+        );
     }
 
     #[test]
@@ -241,7 +269,10 @@ pub(crate) mod tests {
         let node = &graph.nodes[&IssueNumber(1)];
         assert_eq!(node.external.len(), 1);
         assert_eq!(node.external[0].state, Some(ItemState::Closed));
-        assert_eq!(graph.outside[&IssueNumber(5)].as_ref().unwrap().state, ItemState::Closed);
+        assert_eq!(
+            graph.outside[&IssueNumber(5)].as_ref().unwrap().state,
+            ItemState::Closed
+        );
         assert!(node.has_info);
         assert!(blockers_to_look_up(&inp).is_empty());
     }
@@ -261,7 +292,8 @@ pub(crate) mod tests {
         let mut pr = open(3, "");
         pr.is_pull_request = true;
         let mut inp = input(vec![open(1, ""), pr]);
-        inp.native.insert(IssueNumber(1), Some(vec![native_ref("acme/app", 1, None)]));
+        inp.native
+            .insert(IssueNumber(1), Some(vec![native_ref("acme/app", 1, None)]));
         let graph = Graph::build(&inp);
         assert!(!graph.contains(IssueNumber(3)));
         assert!(graph.nodes[&IssueNumber(1)].blocked_by.is_empty());

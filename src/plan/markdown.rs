@@ -70,7 +70,11 @@ pub(crate) fn prose_lines(body: &str) -> Vec<ProseLine> {
     while i < raw.len() {
         let mut line = scan.classify(raw[i]);
         if line.kind == LineKind::Text && raw.get(i + 1).is_some_and(|n| SETEXT.is_match(n)) {
-            let level = if raw[i + 1].trim_start().starts_with('=') { 1 } else { 2 };
+            let level = if raw[i + 1].trim_start().starts_with('=') {
+                1
+            } else {
+                2
+            };
             line.kind = LineKind::Heading(level);
             scan.in_list = false;
             i += 1;
@@ -86,7 +90,9 @@ pub(crate) fn prose_lines(body: &str) -> Vec<ProseLine> {
 /// markers in them; newlines inside are kept so line structure holds.
 fn strip_html_comments(body: &str) -> String {
     HTML_COMMENT
-        .replace_all(body, |caps: &regex::Captures| "\n".repeat(caps[0].matches('\n').count()))
+        .replace_all(body, |caps: &regex::Captures| {
+            "\n".repeat(caps[0].matches('\n').count())
+        })
         .into_owned()
 }
 
@@ -100,7 +106,10 @@ impl Scan {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             self.prev_was_code = false;
-            return ProseLine { kind: LineKind::Blank, text: String::new() };
+            return ProseLine {
+                kind: LineKind::Blank,
+                text: String::new(),
+            };
         }
         if self.is_indented_code(indent) {
             self.prev_was_code = true;
@@ -131,9 +140,8 @@ impl Scan {
     fn in_fence(&mut self, line: &str) -> bool {
         if let Some(fence) = &self.fence {
             let t = line.trim();
-            let closes = indent_width(line) <= 3
-                && t.len() >= fence.len
-                && t.chars().all(|c| c == fence.ch);
+            let closes =
+                indent_width(line) <= 3 && t.len() >= fence.len && t.chars().all(|c| c == fence.ch);
             if closes {
                 self.fence = None;
             }
@@ -146,7 +154,10 @@ impl Scan {
             if ch == '`' && line.trim_start()[marker.len()..].contains('`') {
                 return false;
             }
-            self.fence = Some(Fence { ch, len: marker.len() });
+            self.fence = Some(Fence {
+                ch,
+                len: marker.len(),
+            });
             return true;
         }
         false
@@ -162,11 +173,17 @@ impl Scan {
 }
 
 fn hidden() -> ProseLine {
-    ProseLine { kind: LineKind::Hidden, text: String::new() }
+    ProseLine {
+        kind: LineKind::Hidden,
+        text: String::new(),
+    }
 }
 
 fn prose(kind: LineKind, text: &str) -> ProseLine {
-    ProseLine { kind, text: visible_text(text) }
+    ProseLine {
+        kind,
+        text: visible_text(text),
+    }
 }
 
 fn indent_width(line: &str) -> usize {
@@ -234,12 +251,16 @@ mod tests {
     use super::*;
 
     fn kinds(body: &str) -> Vec<(LineKind, String)> {
-        prose_lines(body).into_iter().map(|l| (l.kind, l.text)).collect()
+        prose_lines(body)
+            .into_iter()
+            .map(|l| (l.kind, l.text))
+            .collect()
     }
 
     #[test]
     fn headings_lists_and_text_are_told_apart() {
-        let lines = kinds("## Dependencies\n- [ ] #12 first\n* [x] #13\n1. #14\n#15 is text\nplain");
+        let lines =
+            kinds("## Dependencies\n- [ ] #12 first\n* [x] #13\n1. #14\n#15 is text\nplain");
         assert_eq!(
             lines,
             vec![
@@ -276,7 +297,13 @@ mod tests {
     #[test]
     fn unclosed_fence_hides_the_rest() {
         let lines = kinds("a\n```\nBlocked by #1\n");
-        assert_eq!(lines[1..].iter().filter(|(k, _)| *k != LineKind::Hidden).count(), 0);
+        assert_eq!(
+            lines[1..]
+                .iter()
+                .filter(|(k, _)| *k != LineKind::Hidden)
+                .count(),
+            0
+        );
     }
 
     #[test]
@@ -290,9 +317,15 @@ mod tests {
 
     #[test]
     fn quotes_comments_code_spans_and_strikes_are_removed() {
-        let lines = kinds("> Blocked by #1\n<!-- Blocked by #2\nmore -->\nsee `Blocked by #3` and ``a ` b`` x\n~~Blocked by #4~~ done");
+        let lines = kinds(
+            "> Blocked by #1\n<!-- Blocked by #2\nmore -->\nsee `Blocked by #3` and ``a ` b`` x\n~~Blocked by #4~~ done",
+        );
         assert_eq!(lines[0].0, LineKind::Hidden);
-        assert!(lines.iter().all(|(_, t)| !t.contains("#1") && !t.contains("#2")));
+        assert!(
+            lines
+                .iter()
+                .all(|(_, t)| !t.contains("#1") && !t.contains("#2"))
+        );
         assert_eq!(lines[3].1, "see   and   x");
         assert_eq!(lines[4].1, "done");
     }

@@ -54,17 +54,21 @@ static GLUE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:not|no\s+longer|never|isn't|wasn't|aren't)[*_]*\s+[*_]*$").expect("valid regex")
+    Regex::new(r"(?i)\b(?:not|no\s+longer|never|isn't|wasn't|aren't)[*_]*\s+[*_]*$")
+        .expect("valid regex")
 });
 static NONE_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[*_]*(?:none|nothing|n/a|no\s+(?:known\s+)?(?:dependenc(?:y|ies)|blockers?))\b")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)^[*_]*(?:none|nothing|n/a|no\s+(?:known\s+)?(?:dependenc(?:y|ies)|blockers?))\b",
+    )
+    .expect("valid regex")
 });
 static NO_DEPENDENCIES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bno\s+(?:known\s+)?(?:dependenc(?:y|ies)|blockers)\b").expect("valid regex")
 });
 static DEPS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bdependenc(?:y|ies)\b|\bblocked\s+by\b|\bdepends\s+on\b").expect("valid regex")
+    Regex::new(r"(?i)\bdependenc(?:y|ies)\b|\bblocked\s+by\b|\bdepends\s+on\b")
+        .expect("valid regex")
 });
 static SOFT_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\brelated\b|\bsee\s+also\b").expect("valid regex"));
@@ -85,7 +89,12 @@ struct Section {
 
 /// Scans `body` for the markers of issue `own` in `repo`; refs to `own` are dropped.
 pub fn parse_body(body: &str, repo: &RepoSlug, own: IssueNumber) -> BodyDeps {
-    let mut scan = Scanner { repo, own, deps: BodyDeps::default(), section: None };
+    let mut scan = Scanner {
+        repo,
+        own,
+        deps: BodyDeps::default(),
+        section: None,
+    };
     for line in prose_lines(body) {
         scan.line(&line);
     }
@@ -114,7 +123,10 @@ impl Scanner<'_> {
                 self.markers(&line.text);
             }
             LineKind::Text => {
-                if self.section.is_some_and(|s| s.level.is_none() && s.seen_item) {
+                if self
+                    .section
+                    .is_some_and(|s| s.level.is_none() && s.seen_item)
+                {
                     self.section = None;
                 }
                 self.section_item(&line.text);
@@ -124,7 +136,10 @@ impl Scanner<'_> {
     }
 
     fn heading(&mut self, level: u8, text: &str) {
-        if self.section.is_some_and(|s| s.level.is_none_or(|l| level <= l)) {
+        if self
+            .section
+            .is_some_and(|s| s.level.is_none_or(|l| level <= l))
+        {
             self.section = None;
         }
         let strength = if DEPS_HEADING.is_match(text) {
@@ -135,7 +150,11 @@ impl Scanner<'_> {
         } else {
             return;
         };
-        self.section = Some(Section { strength, level: Some(level), seen_item: false });
+        self.section = Some(Section {
+            strength,
+            level: Some(level),
+            seen_item: false,
+        });
     }
 
     fn end_marker_section(&mut self) {
@@ -147,7 +166,9 @@ impl Scanner<'_> {
     /// Inside a section, an item that starts with refs lists dependencies and
     /// one that says "None" declares the issue independent.
     fn section_item(&mut self, text: &str) {
-        let Some(section) = self.section.as_mut() else { return };
+        let Some(section) = self.section.as_mut() else {
+            return;
+        };
         section.seen_item = true;
         let strength = section.strength;
         let rest = strip_glue(text);
@@ -184,8 +205,11 @@ impl Scanner<'_> {
             // "Blocked by:" alone on its line: the items below are the list.
             if glue.contains(':') || LINE_START.is_match(before) {
                 self.deps.has_dependency_info = true;
-                self.section =
-                    Some(Section { strength: keyword.strength, level: None, seen_item: false });
+                self.section = Some(Section {
+                    strength: keyword.strength,
+                    level: None,
+                    seen_item: false,
+                });
             }
             return;
         }
@@ -223,7 +247,10 @@ fn keyword_of(caps: &regex::Captures) -> Keyword {
     } else {
         (Strength::Soft, true)
     };
-    Keyword { strength, needs_colon }
+    Keyword {
+        strength,
+        needs_colon,
+    }
 }
 
 fn strip_glue(text: &str) -> &str {

@@ -1,6 +1,7 @@
 //! Planning: dependency markers, the dependency graph, validation, waves, and the plan's text and JSON forms.
 
 mod analyze;
+mod build;
 pub mod external;
 mod graph;
 mod markdown;
@@ -13,6 +14,7 @@ mod validate;
 mod waves;
 
 pub use analyze::analyze;
+pub use build::{PlanError, build_plan, fetch_input};
 pub use external::{
     ExternalError, Proposal, Rejection, SuggestedDependency, parse_planner_output, run_planner,
     validate_external,

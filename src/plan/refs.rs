@@ -44,9 +44,10 @@ impl RawRef {
         }
         let number = IssueNumber(self.number);
         match &self.repo {
-            Some(repo) if !repo.same_as(run_repo) => {
-                Some(DepRef::External { repo: repo.clone(), number })
-            }
+            Some(repo) if !repo.same_as(run_repo) => Some(DepRef::External {
+                repo: repo.clone(),
+                number,
+            }),
             _ => Some(DepRef::Local(number)),
         }
     }
@@ -63,16 +64,15 @@ static URL_REF: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SLUG_REF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^({OWNER})/({NAME})#(\d+)")).expect("valid regex"));
-static LOCAL_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^#(\d+)").expect("valid regex"));
+static LOCAL_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#(\d+)").expect("valid regex"));
 static MD_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#).expect("valid regex")
 });
 /// Between two refs: punctuation, `and`, `&`, or only spaces.
-static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:[,;&+/]\s*)?(?:(?:and|&)\s+)?").expect("valid regex")
-});
-static EMPHASIS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[*_]{1,2}").expect("valid regex"));
+static SEPARATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:[,;&+/]\s*)?(?:(?:and|&)\s+)?").expect("valid regex"));
+static EMPHASIS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[*_]{1,2}").expect("valid regex"));
 
 /// The references listed at the start of `text`, in order, stopping at the
 /// first thing that is not a reference.
@@ -102,7 +102,11 @@ fn parse_item(text: &str) -> Option<(RawRef, usize)> {
 /// `[text](url)`: the URL names the issue if it is an issue URL, else the text must.
 fn parse_link(text: &str) -> Option<(RawRef, usize)> {
     let caps = MD_LINK.captures(text)?;
-    let whole = |s: &str| parse_ref(s).filter(|(_, used)| *used == s.len()).map(|(r, _)| r);
+    let whole = |s: &str| {
+        parse_ref(s)
+            .filter(|(_, used)| *used == s.len())
+            .map(|(r, _)| r)
+    };
     let r = whole(&caps[2]).or_else(|| whole(caps[1].trim()))?;
     Some((r, caps[0].len()))
 }
@@ -111,13 +115,28 @@ fn parse_link(text: &str) -> Option<(RawRef, usize)> {
 fn parse_ref(text: &str) -> Option<(RawRef, usize)> {
     let (r, used) = if let Some(caps) = URL_REF.captures(text).or_else(|| SLUG_REF.captures(text)) {
         let repo = RepoSlug::new(&caps[1], &caps[2]);
-        (RawRef { repo: Some(repo), number: caps[3].parse().ok()? }, caps[0].len())
+        (
+            RawRef {
+                repo: Some(repo),
+                number: caps[3].parse().ok()?,
+            },
+            caps[0].len(),
+        )
     } else {
         let caps = LOCAL_REF.captures(text)?;
-        (RawRef { repo: None, number: caps[1].parse().ok()? }, caps[0].len())
+        (
+            RawRef {
+                repo: None,
+                number: caps[1].parse().ok()?,
+            },
+            caps[0].len(),
+        )
     };
     // `#12abc` is not a ref, but `_#12_` (emphasis) holds one.
-    let glued = text[used..].chars().next().is_some_and(|c| c.is_alphanumeric());
+    let glued = text[used..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric());
     (!glued).then_some((r, used))
 }
 
@@ -126,11 +145,17 @@ mod tests {
     use super::*;
 
     fn local(n: u64) -> RawRef {
-        RawRef { repo: None, number: n }
+        RawRef {
+            repo: None,
+            number: n,
+        }
     }
 
     fn remote(o: &str, r: &str, n: u64) -> RawRef {
-        RawRef { repo: Some(RepoSlug::new(o, r)), number: n }
+        RawRef {
+            repo: Some(RepoSlug::new(o, r)),
+            number: n,
+        }
     }
 
     #[test]
@@ -158,20 +183,31 @@ mod tests {
     #[test]
     fn slugs_and_urls_on_any_host() {
         assert_eq!(
-            parse_ref_list("octo/lib#4, https://github.com/o/r/issues/5 and https://ghe.corp.example/team/app/pull/6"),
-            vec![remote("octo", "lib", 4), remote("o", "r", 5), remote("team", "app", 6)]
+            parse_ref_list(
+                "octo/lib#4, https://github.com/o/r/issues/5 and https://ghe.corp.example/team/app/pull/6"
+            ),
+            vec![
+                remote("octo", "lib", 4),
+                remote("o", "r", 5),
+                remote("team", "app", 6)
+            ]
         );
         assert_eq!(
             parse_ref_list("https://github.com/o/r/issues/7#issuecomment-1, #8"),
             vec![remote("o", "r", 7), local(8)]
         );
-        assert_eq!(parse_ref_list("<https://github.com/o/r/issues/9>"), vec![remote("o", "r", 9)]);
+        assert_eq!(
+            parse_ref_list("<https://github.com/o/r/issues/9>"),
+            vec![remote("o", "r", 9)]
+        );
     }
 
     #[test]
     fn markdown_links_name_the_issue() {
         assert_eq!(
-            parse_ref_list("[#5](https://github.com/o/r/issues/5), [the parser](https://github.com/x/y/issues/6)"),
+            parse_ref_list(
+                "[#5](https://github.com/o/r/issues/5), [the parser](https://github.com/x/y/issues/6)"
+            ),
             vec![remote("o", "r", 5), remote("x", "y", 6)]
         );
         assert_eq!(parse_ref_list("[#7](#anchor)"), vec![local(7)]);
@@ -182,17 +218,26 @@ mod tests {
     fn resolution_compares_repos_case_insensitively() {
         let run = RepoSlug::new("Owner", "Repo");
         assert_eq!(local(3).resolve(&run), Some(DepRef::Local(IssueNumber(3))));
-        assert_eq!(remote("owner", "repo", 3).resolve(&run), Some(DepRef::Local(IssueNumber(3))));
+        assert_eq!(
+            remote("owner", "repo", 3).resolve(&run),
+            Some(DepRef::Local(IssueNumber(3)))
+        );
         assert_eq!(
             remote("other", "repo", 3).resolve(&run),
-            Some(DepRef::External { repo: RepoSlug::new("other", "repo"), number: IssueNumber(3) })
+            Some(DepRef::External {
+                repo: RepoSlug::new("other", "repo"),
+                number: IssueNumber(3)
+            })
         );
         assert_eq!(local(0).resolve(&run), None);
     }
 
     #[test]
     fn refs_display_like_github() {
-        let ext = DepRef::External { repo: RepoSlug::new("o", "r"), number: IssueNumber(4) };
+        let ext = DepRef::External {
+            repo: RepoSlug::new("o", "r"),
+            number: IssueNumber(4),
+        };
         assert_eq!(ext.to_string(), "o/r#4");
         assert_eq!(DepRef::Local(IssueNumber(4)).to_string(), "#4");
     }

@@ -58,26 +58,42 @@ impl Plan {
 
     fn closed(&self, out: &mut String) {
         if !self.closed_issues.is_empty() {
-            let _ = writeln!(out, "\nAlready closed (not scheduled): {}", comma_refs(&self.closed_issues));
+            let _ = writeln!(
+                out,
+                "\nAlready closed (not scheduled): {}",
+                comma_refs(&self.closed_issues)
+            );
         }
     }
 
     fn blocked(&self, out: &mut String) {
-        let lines = self
-            .blocked_issues
-            .iter()
-            .map(|b| format!("{} - {} → {}", b.number, self.title_or_blank(b.number), b.reason));
+        let lines = self.blocked_issues.iter().map(|b| {
+            format!(
+                "{} - {} → {}",
+                b.number,
+                self.title_or_blank(b.number),
+                b.reason
+            )
+        });
         section(out, "Cannot start:", lines);
     }
 
     fn cycles(&self, out: &mut String) {
         let lines = self.validation.circular_deps.iter().map(|c| arrow_path(c));
-        section(out, "Circular dependencies (each issue is blocked by the next):", lines);
+        section(
+            out,
+            "Circular dependencies (each issue is blocked by the next):",
+            lines,
+        );
     }
 
     fn missing(&self, out: &mut String) {
         let lines = self.validation.missing_deps.iter().map(|m| {
-            let title = m.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default();
+            let title = m
+                .title
+                .as_ref()
+                .map(|t| format!(" \"{t}\""))
+                .unwrap_or_default();
             let verdict = match m.state {
                 MissingState::Closed => "closed, satisfied",
                 MissingState::Open => "open, cannot start",
@@ -110,9 +126,16 @@ impl Plan {
     }
 
     fn orphans(&self, out: &mut String) {
-        let lines =
-            self.validation.orphans.iter().map(|&n| format!("{n} - {}", self.title_or_blank(n)));
-        section(out, "No dependency information (planned as independent):", lines);
+        let lines = self
+            .validation
+            .orphans
+            .iter()
+            .map(|&n| format!("{n} - {}", self.title_or_blank(n)));
+        section(
+            out,
+            "No dependency information (planned as independent):",
+            lines,
+        );
     }
 
     fn status(&self, out: &mut String) {
@@ -144,7 +167,10 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 fn comma_refs(list: &[IssueNumber]) -> String {
-    list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -191,7 +217,10 @@ mod tests {
     #[test]
     fn singular_forms_and_several_blockers() {
         let plan = analyze(&milestone(vec![titled(1, "Only", "Depends on: none")]));
-        assert!(plan.render().starts_with("Milestone \"OB3 Phase 1\" — 1 issue in 1 wave\n"));
+        assert!(
+            plan.render()
+                .starts_with("Milestone \"OB3 Phase 1\" — 1 issue in 1 wave\n")
+        );
 
         let plan = analyze(&milestone(vec![
             titled(1, "A", "Depends on: none"),
@@ -201,7 +230,10 @@ mod tests {
         ]));
         let text = plan.render();
         assert!(text.contains("  #3 - C → blocked by #1, #2\n"), "{text}");
-        assert!(text.contains("Wave 3 (after Wave 2):\n  #4 - D → blocked by #3\n"), "{text}");
+        assert!(
+            text.contains("Wave 3 (after Wave 2):\n  #4 - D → blocked by #3\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -209,13 +241,29 @@ mod tests {
         let mut inp = milestone(vec![
             titled(12, "Cyc A", "Blocked by #14"),
             titled(14, "Cyc B", "Blocked by #12"),
-            titled(20, "Needs infra", "Blocked by #99 and #98 and other/lib#4\nSee also #12"),
+            titled(
+                20,
+                "Needs infra",
+                "Blocked by #99 and #98 and other/lib#4\nSee also #12",
+            ),
             titled(21, "Free", ""),
             titled(22, "Free too", ""),
             issue(23, ItemState::Closed, ""),
         ]);
-        inp.outside.insert(IssueNumber(99), Some(OutsideIssue { title: "Infra".into(), state: ItemState::Open }));
-        inp.outside.insert(IssueNumber(98), Some(OutsideIssue { title: "Old".into(), state: ItemState::Closed }));
+        inp.outside.insert(
+            IssueNumber(99),
+            Some(OutsideIssue {
+                title: "Infra".into(),
+                state: ItemState::Open,
+            }),
+        );
+        inp.outside.insert(
+            IssueNumber(98),
+            Some(OutsideIssue {
+                title: "Old".into(),
+                state: ItemState::Closed,
+            }),
+        );
         let text = analyze(&inp).render();
         for expected in [
             "Milestone \"OB3 Phase 1\" — 2 issues in 1 wave\n",

@@ -146,17 +146,26 @@ impl Plan {
 
     /// The open issues of the run that must be merged before `issue` starts.
     pub fn blockers_of(&self, issue: IssueNumber) -> Vec<IssueNumber> {
-        let Some(node) = self.dependency_graph.get(&issue) else { return Vec::new() };
+        let Some(node) = self.dependency_graph.get(&issue) else {
+            return Vec::new();
+        };
         node.blocked_by
             .iter()
             .copied()
-            .filter(|b| self.dependency_graph.get(b).is_some_and(|n| n.state == ItemState::Open))
+            .filter(|b| {
+                self.dependency_graph
+                    .get(b)
+                    .is_some_and(|n| n.state == ItemState::Open)
+            })
             .collect()
     }
 
     /// Issues of the run that wait for `issue`, directly.
     pub fn dependents_of(&self, issue: IssueNumber) -> Vec<IssueNumber> {
-        self.dependency_graph.get(&issue).map(|n| n.blocks.clone()).unwrap_or_default()
+        self.dependency_graph
+            .get(&issue)
+            .map(|n| n.blocks.clone())
+            .unwrap_or_default()
     }
 
     /// Open issues scheduled in waves, in wave order.

@@ -74,7 +74,11 @@ impl Target {
             Target::Milestone(name) => format!("Milestone \"{name}\""),
             Target::Issues(numbers) => {
                 let list: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
-                let noun = if numbers.len() == 1 { "Issue" } else { "Issues" };
+                let noun = if numbers.len() == 1 {
+                    "Issue"
+                } else {
+                    "Issues"
+                };
                 format!("{noun} {}", list.join(", "))
             }
         }
@@ -92,9 +96,11 @@ impl Target {
     pub fn value(&self) -> String {
         match self {
             Target::Milestone(name) => name.clone(),
-            Target::Issues(numbers) => {
-                numbers.iter().map(|n| n.0.to_string()).collect::<Vec<_>>().join(",")
-            }
+            Target::Issues(numbers) => numbers
+                .iter()
+                .map(|n| n.0.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 }
@@ -109,7 +115,11 @@ fn sorted_csv(numbers: &[IssueNumber]) -> String {
     let mut sorted: Vec<u64> = numbers.iter().map(|n| n.0).collect();
     sorted.sort_unstable();
     sorted.dedup();
-    sorted.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+    sorted
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// An argument is numeric when every comma or space separated token in it is
@@ -174,14 +184,26 @@ mod tests {
 
     #[test]
     fn hash_prefix_is_optional_and_duplicates_go_keeping_order() {
-        assert_eq!(parse(&["#155", "153", "#155,153", "154"]), Ok(issues(&[155, 153, 154])));
+        assert_eq!(
+            parse(&["#155", "153", "#155,153", "154"]),
+            Ok(issues(&[155, 153, 154]))
+        );
     }
 
     #[test]
     fn text_is_a_milestone_and_unquoted_words_join() {
-        assert_eq!(parse(&["OB3 Phase 1"]), Ok(Target::Milestone("OB3 Phase 1".into())));
-        assert_eq!(parse(&["OB3", "Phase"]), Ok(Target::Milestone("OB3 Phase".into())));
-        assert_eq!(parse(&["  Badge Generator "]), Ok(Target::Milestone("Badge Generator".into())));
+        assert_eq!(
+            parse(&["OB3 Phase 1"]),
+            Ok(Target::Milestone("OB3 Phase 1".into()))
+        );
+        assert_eq!(
+            parse(&["OB3", "Phase"]),
+            Ok(Target::Milestone("OB3 Phase".into()))
+        );
+        assert_eq!(
+            parse(&["  Badge Generator "]),
+            Ok(Target::Milestone("Badge Generator".into()))
+        );
     }
 
     #[test]
@@ -200,14 +222,20 @@ mod tests {
         assert_eq!(parse(&["153", "Badges"]), Err(TargetError::Mixed));
         let message = TargetError::Mixed.to_string();
         let mut lines = message.lines();
-        assert_eq!(lines.next(), Some("Cannot mix issue numbers and milestone name"));
+        assert_eq!(
+            lines.next(),
+            Some("Cannot mix issue numbers and milestone name")
+        );
         assert!(lines.next().unwrap().contains("\"OB3 Phase 1\""));
     }
 
     #[test]
     fn issue_zero_and_overflow_are_invalid() {
         assert_eq!(parse(&["0"]), Err(TargetError::InvalidIssue("0".into())));
-        assert_eq!(parse(&["12", "#0"]), Err(TargetError::InvalidIssue("#0".into())));
+        assert_eq!(
+            parse(&["12", "#0"]),
+            Err(TargetError::InvalidIssue("#0".into()))
+        );
         let huge = "99999999999999999999999";
         assert_eq!(parse(&[huge]), Err(TargetError::InvalidIssue(huge.into())));
     }

@@ -37,8 +37,10 @@ pub(crate) fn validate(graph: &Graph) -> Findings {
 /// One elementary cycle per strongly connected component of open issues
 /// (edges point from an issue to its open blockers), plus self-loops.
 pub(crate) fn find_cycles(graph: &Graph) -> Vec<Cycle> {
-    let succ: BTreeMap<IssueNumber, Vec<IssueNumber>> =
-        graph.open().map(|(n, _)| (n, graph.open_blockers(n))).collect();
+    let succ: BTreeMap<IssueNumber, Vec<IssueNumber>> = graph
+        .open()
+        .map(|(n, _)| (n, graph.open_blockers(n)))
+        .collect();
     let mut cycles: Vec<Cycle> = strongly_connected(&succ)
         .into_iter()
         .filter(|c| c.len() > 1 || succ[&c[0]].contains(&c[0]))
@@ -172,7 +174,12 @@ fn missing_deps(graph: &Graph) -> Vec<MissingDep> {
                 Some(o) => (Some(o.title.clone()), MissingState::Open),
                 None => (None, MissingState::NotFound),
             };
-            missing.push(MissingDep { issue, dependency, title, state });
+            missing.push(MissingDep {
+                issue,
+                dependency,
+                title,
+                state,
+            });
         }
     }
     missing
@@ -195,9 +202,16 @@ fn external_deps(graph: &Graph) -> Vec<ExternalDep> {
 /// Open issues with no dependency information that nothing in the run names
 /// as a blocker either.
 fn orphans(graph: &Graph) -> Vec<IssueNumber> {
-    let named: BTreeSet<IssueNumber> =
-        graph.nodes.values().flat_map(|n| n.blocked_by.iter().copied()).collect();
-    graph.open().filter(|(n, node)| !node.has_info && !named.contains(n)).map(|(n, _)| n).collect()
+    let named: BTreeSet<IssueNumber> = graph
+        .nodes
+        .values()
+        .flat_map(|n| n.blocked_by.iter().copied())
+        .collect();
+    graph
+        .open()
+        .filter(|(n, node)| !node.has_info && !named.contains(n))
+        .map(|(n, _)| n)
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,7 +231,11 @@ mod tests {
 
     #[test]
     fn a_two_cycle_is_reported_closed() {
-        let f = findings(vec![open(12, "Blocked by #14"), open(14, "Blocked by #12"), open(3, "")]);
+        let f = findings(vec![
+            open(12, "Blocked by #14"),
+            open(14, "Blocked by #12"),
+            open(3, ""),
+        ]);
         assert_eq!(f.validation.circular_deps, vec![nums(&[12, 14, 12])]);
         assert_eq!(f.cycles[0].members, nums(&[12, 14]).into_iter().collect());
     }
@@ -232,7 +250,10 @@ mod tests {
             open(8, "Blocked by #7"),
             open(9, "Blocked by #1"),
         ]);
-        assert_eq!(f.validation.circular_deps, vec![nums(&[1, 2, 3, 1]), nums(&[7, 8, 7])]);
+        assert_eq!(
+            f.validation.circular_deps,
+            vec![nums(&[1, 2, 3, 1]), nums(&[7, 8, 7])]
+        );
         assert_eq!(f.cycles[0].members.len(), 3);
     }
 
@@ -263,8 +284,9 @@ mod tests {
 
     #[test]
     fn a_long_chain_does_not_overflow() {
-        let issues: Vec<_> =
-            (1..=20_000).map(|n| open(n, &format!("Blocked by #{}", n % 20_000 + 1))).collect();
+        let issues: Vec<_> = (1..=20_000)
+            .map(|n| open(n, &format!("Blocked by #{}", n % 20_000 + 1)))
+            .collect();
         let f = findings(issues);
         assert_eq!(f.cycles.len(), 1);
         assert_eq!(f.cycles[0].members.len(), 20_000);
@@ -274,8 +296,14 @@ mod tests {
     #[test]
     fn missing_deps_carry_state_and_title() {
         let mut inp = input(vec![open(1, "Blocked by #50, #51 and #52"), open(2, "")]);
-        let closed = OutsideIssue { title: "Old".into(), state: ItemState::Closed };
-        let still_open = OutsideIssue { title: "Elsewhere".into(), state: ItemState::Open };
+        let closed = OutsideIssue {
+            title: "Old".into(),
+            state: ItemState::Closed,
+        };
+        let still_open = OutsideIssue {
+            title: "Elsewhere".into(),
+            state: ItemState::Open,
+        };
         inp.outside.insert(IssueNumber(50), Some(closed));
         inp.outside.insert(IssueNumber(51), Some(still_open));
         inp.outside.insert(IssueNumber(52), None);
@@ -283,7 +311,11 @@ mod tests {
         let states: Vec<_> = missing.iter().map(|m| (m.dependency.0, m.state)).collect();
         assert_eq!(
             states,
-            vec![(50, MissingState::Closed), (51, MissingState::Open), (52, MissingState::NotFound)]
+            vec![
+                (50, MissingState::Closed),
+                (51, MissingState::Open),
+                (52, MissingState::NotFound)
+            ]
         );
         assert_eq!(missing[1].title.as_deref(), Some("Elsewhere"));
         assert_eq!(missing[2].title, None);
@@ -297,7 +329,10 @@ mod tests {
         ]);
         let ext = &f.validation.external_deps;
         assert_eq!(ext.len(), 1);
-        assert_eq!((ext[0].issue, ext[0].number, ext[0].state), (IssueNumber(1), IssueNumber(4), None));
+        assert_eq!(
+            (ext[0].issue, ext[0].number, ext[0].state),
+            (IssueNumber(1), IssueNumber(4), None)
+        );
         assert!(ext[0].may_be_open());
     }
 

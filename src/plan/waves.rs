@@ -23,7 +23,10 @@ pub(crate) fn schedule(graph: &Graph, validation: &Validation, cycles: &[Cycle])
     let roots = blocked_roots(graph, validation, cycles);
     let blocked = hold_back(graph, roots);
     let held: BTreeSet<IssueNumber> = blocked.iter().map(|b| b.number).collect();
-    Schedule { waves: levels(graph, &held), blocked }
+    Schedule {
+        waves: levels(graph, &held),
+        blocked,
+    }
 }
 
 /// Issues that cannot start for a reason of their own, with their reasons.
@@ -36,14 +39,20 @@ fn blocked_roots(
     for cycle in cycles {
         let reason = format!("in a dependency cycle: {}", arrow_path(&cycle.path));
         for &n in &cycle.members {
-            let in_cycle = graph.open_blockers(n).into_iter().filter(|b| cycle.members.contains(b));
+            let in_cycle = graph
+                .open_blockers(n)
+                .into_iter()
+                .filter(|b| cycle.members.contains(b));
             add_reason(&mut roots, n, in_cycle.collect(), reason.clone());
         }
     }
     for m in &validation.missing_deps {
         let reason = match m.state {
             MissingState::Closed => continue,
-            MissingState::Open => format!("blocked by {}, which is open and not in this run", m.dependency),
+            MissingState::Open => format!(
+                "blocked by {}, which is open and not in this run",
+                m.dependency
+            ),
             MissingState::NotFound => format!("blocked by {}, which was not found", m.dependency),
         };
         add_reason(&mut roots, m.issue, vec![m.dependency], reason);
@@ -86,13 +95,26 @@ fn hold_back(graph: &Graph, roots: BTreeMap<IssueNumber, BlockedIssue>) -> Vec<B
         }
     }
     let mut blocked = roots;
-    let downstream: Vec<IssueNumber> =
-        held.iter().copied().filter(|n| !blocked.contains_key(n)).collect();
+    let downstream: Vec<IssueNumber> = held
+        .iter()
+        .copied()
+        .filter(|n| !blocked.contains_key(n))
+        .collect();
     for n in downstream {
-        let waits: Vec<IssueNumber> =
-            graph.open_blockers(n).into_iter().filter(|b| held.contains(b)).collect();
+        let waits: Vec<IssueNumber> = graph
+            .open_blockers(n)
+            .into_iter()
+            .filter(|b| held.contains(b))
+            .collect();
         let reason = format!("waits for {}, which cannot start", join_refs(&waits));
-        blocked.insert(n, BlockedIssue { number: n, blocked_by: waits, reason });
+        blocked.insert(
+            n,
+            BlockedIssue {
+                number: n,
+                blocked_by: waits,
+                reason,
+            },
+        );
     }
     blocked.into_values().collect()
 }
@@ -100,20 +122,35 @@ fn hold_back(graph: &Graph, roots: BTreeMap<IssueNumber, BlockedIssue>) -> Vec<B
 /// Kahn's algorithm over the issues that can run; each issue's wave is one
 /// more than its latest blocker's.
 fn levels(graph: &Graph, held: &BTreeSet<IssueNumber>) -> Vec<Vec<IssueNumber>> {
-    let runnable: Vec<IssueNumber> =
-        graph.open().map(|(n, _)| n).filter(|n| !held.contains(n)).collect();
+    let runnable: Vec<IssueNumber> = graph
+        .open()
+        .map(|(n, _)| n)
+        .filter(|n| !held.contains(n))
+        .collect();
     let dependents = open_dependents(graph);
-    let mut waiting: BTreeMap<IssueNumber, usize> =
-        runnable.iter().map(|&n| (n, graph.open_blockers(n).len())).collect();
+    let mut waiting: BTreeMap<IssueNumber, usize> = runnable
+        .iter()
+        .map(|&n| (n, graph.open_blockers(n).len()))
+        .collect();
     let mut wave: BTreeMap<IssueNumber, usize> = BTreeMap::new();
-    let mut ready: VecDeque<IssueNumber> =
-        runnable.iter().copied().filter(|n| waiting[n] == 0).collect();
+    let mut ready: VecDeque<IssueNumber> = runnable
+        .iter()
+        .copied()
+        .filter(|n| waiting[n] == 0)
+        .collect();
     while let Some(n) = ready.pop_front() {
-        let level = graph.open_blockers(n).iter().map(|b| wave[b] + 1).max().unwrap_or(0);
+        let level = graph
+            .open_blockers(n)
+            .iter()
+            .map(|b| wave[b] + 1)
+            .max()
+            .unwrap_or(0);
         wave.insert(n, level);
         for &d in dependents.get(&n).into_iter().flatten() {
             // A dependent may be held back by another of its blockers.
-            let Some(left) = waiting.get_mut(&d) else { continue };
+            let Some(left) = waiting.get_mut(&d) else {
+                continue;
+            };
             *left -= 1;
             if *left == 0 {
                 ready.push_back(d);
@@ -141,7 +178,10 @@ fn open_dependents(graph: &Graph) -> BTreeMap<IssueNumber, Vec<IssueNumber>> {
 
 /// `#12 → #14 → #12`
 pub(crate) fn arrow_path(path: &[IssueNumber]) -> String {
-    path.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → ")
+    path.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// `#1`, `#1 and #2`, `#1, #2 and #3`
@@ -159,8 +199,8 @@ mod tests {
     use super::*;
     use crate::github::ItemState;
     use crate::plan::graph::OutsideIssue;
-    use crate::plan::graph::tests::{input, issue, open};
     use crate::plan::graph::PlanInput;
+    use crate::plan::graph::tests::{input, issue, open};
     use crate::plan::validate::validate;
 
     fn nums(v: &[u64]) -> Vec<IssueNumber> {
@@ -174,12 +214,19 @@ mod tests {
     }
 
     fn waves(s: &Schedule) -> Vec<Vec<u64>> {
-        s.waves.iter().map(|w| w.iter().map(|n| n.0).collect()).collect()
+        s.waves
+            .iter()
+            .map(|w| w.iter().map(|n| n.0).collect())
+            .collect()
     }
 
     #[test]
     fn the_spec_example_gives_two_waves() {
-        let s = run(&input(vec![open(153, ""), open(154, ""), open(155, "Blocked by #153")]));
+        let s = run(&input(vec![
+            open(153, ""),
+            open(154, ""),
+            open(155, "Blocked by #153"),
+        ]));
         assert_eq!(waves(&s), vec![vec![153, 154], vec![155]]);
         assert!(s.blocked.is_empty());
     }
@@ -198,7 +245,10 @@ mod tests {
 
     #[test]
     fn closed_blockers_count_as_done() {
-        let s = run(&input(vec![issue(1, ItemState::Closed, ""), open(2, "Blocked by #1")]));
+        let s = run(&input(vec![
+            issue(1, ItemState::Closed, ""),
+            open(2, "Blocked by #1"),
+        ]));
         assert_eq!(waves(&s), vec![vec![2]]);
     }
 
@@ -212,8 +262,11 @@ mod tests {
             open(5, ""),
         ]));
         assert_eq!(waves(&s), vec![vec![5]]);
-        let reasons: Vec<(u64, Vec<IssueNumber>, &str)> =
-            s.blocked.iter().map(|b| (b.number.0, b.blocked_by.clone(), b.reason.as_str())).collect();
+        let reasons: Vec<(u64, Vec<IssueNumber>, &str)> = s
+            .blocked
+            .iter()
+            .map(|b| (b.number.0, b.blocked_by.clone(), b.reason.as_str()))
+            .collect();
         assert_eq!(
             reasons,
             vec![
@@ -233,11 +286,27 @@ mod tests {
             open(3, "Blocked by #52"),
             open(4, "Blocked by #1 and #2"),
         ]);
-        inp.outside.insert(IssueNumber(50), Some(OutsideIssue { title: "x".into(), state: ItemState::Closed }));
-        inp.outside.insert(IssueNumber(51), Some(OutsideIssue { title: "y".into(), state: ItemState::Open }));
+        inp.outside.insert(
+            IssueNumber(50),
+            Some(OutsideIssue {
+                title: "x".into(),
+                state: ItemState::Closed,
+            }),
+        );
+        inp.outside.insert(
+            IssueNumber(51),
+            Some(OutsideIssue {
+                title: "y".into(),
+                state: ItemState::Open,
+            }),
+        );
         let s = run(&inp);
         assert_eq!(waves(&s), vec![vec![1]]);
-        let by: Vec<(u64, &str)> = s.blocked.iter().map(|b| (b.number.0, b.reason.as_str())).collect();
+        let by: Vec<(u64, &str)> = s
+            .blocked
+            .iter()
+            .map(|b| (b.number.0, b.reason.as_str()))
+            .collect();
         assert_eq!(
             by,
             vec![
@@ -256,7 +325,10 @@ mod tests {
 
     #[test]
     fn many_reasons_join() {
-        let s = run(&input(vec![open(1, "Blocked by #2 and #60"), open(2, "Blocked by #1")]));
+        let s = run(&input(vec![
+            open(1, "Blocked by #2 and #60"),
+            open(2, "Blocked by #1"),
+        ]));
         let first = &s.blocked[0];
         assert_eq!(first.blocked_by, nums(&[2, 60]));
         assert_eq!(
@@ -269,7 +341,13 @@ mod tests {
     #[test]
     fn a_long_chain_has_a_wave_per_link() {
         let issues: Vec<_> = (1..=3000)
-            .map(|n| if n == 1 { open(1, "") } else { open(n, &format!("After #{}", n - 1)) })
+            .map(|n| {
+                if n == 1 {
+                    open(1, "")
+                } else {
+                    open(n, &format!("After #{}", n - 1))
+                }
+            })
             .collect();
         let s = run(&input(issues));
         assert_eq!(s.waves.len(), 3000);

@@ -81,7 +81,13 @@ fn json_of_a_troubled_plan() {
         open(20, "Blocked by #99 and other/lib#4\nSee also #12"),
         issue(21, ItemState::Closed, ""),
     ]);
-    inp.outside.insert(IssueNumber(99), Some(OutsideIssue { title: "Infra".into(), state: ItemState::Open }));
+    inp.outside.insert(
+        IssueNumber(99),
+        Some(OutsideIssue {
+            title: "Infra".into(),
+            state: ItemState::Open,
+        }),
+    );
     let v: Value = serde_json::from_str(&analyze(&inp).to_json()).unwrap();
     assert_eq!(v["validation"]["circular_deps"], json!([[12, 14, 12]]));
     assert_eq!(
@@ -92,7 +98,10 @@ fn json_of_a_troubled_plan() {
         v["validation"]["external_deps"],
         json!([{"issue": 20, "repo": "other/lib", "number": 4, "state": null}])
     );
-    assert_eq!(v["dependency_graph"]["20"]["external"], json!(["other/lib#4"]));
+    assert_eq!(
+        v["dependency_graph"]["20"]["external"],
+        json!(["other/lib#4"])
+    );
     assert_eq!(v["dependency_graph"]["20"]["soft"], json!(["#12"]));
     assert_eq!(v["dependency_graph"]["20"]["blocked_by"], json!([99]));
     assert_eq!(v["blocked_issues"][2]["number"], json!(20));
@@ -104,7 +113,10 @@ fn json_of_a_troubled_plan() {
 
 #[test]
 fn cycles_block_everything_and_need_review() {
-    let plan = analyze(&input(vec![open(12, "Blocked by #14"), open(14, "After #12")]));
+    let plan = analyze(&input(vec![
+        open(12, "Blocked by #14"),
+        open(14, "After #12"),
+    ]));
     assert!(plan.has_cycles());
     assert!(plan.all_blocked());
     assert_eq!(plan.wave_of(IssueNumber(12)), None);
@@ -115,7 +127,13 @@ fn cycles_block_everything_and_need_review() {
 #[test]
 fn closed_missing_blocker_is_satisfied_and_ready() {
     let mut inp = input(vec![open(1, "Blocked by #50")]);
-    inp.outside.insert(IssueNumber(50), Some(OutsideIssue { title: "Done".into(), state: ItemState::Closed }));
+    inp.outside.insert(
+        IssueNumber(50),
+        Some(OutsideIssue {
+            title: "Done".into(),
+            state: ItemState::Closed,
+        }),
+    );
     let plan = analyze(&inp);
     assert_eq!(plan.planning_status, PlanningStatus::Ready);
     assert_eq!(plan.validation.missing_deps[0].state, MissingState::Closed);
@@ -124,7 +142,13 @@ fn closed_missing_blocker_is_satisfied_and_ready() {
 
 #[test]
 fn open_or_unknown_missing_blockers_need_review() {
-    for outside in [None, Some(OutsideIssue { title: "Other".into(), state: ItemState::Open })] {
+    for outside in [
+        None,
+        Some(OutsideIssue {
+            title: "Other".into(),
+            state: ItemState::Open,
+        }),
+    ] {
         let mut inp = input(vec![open(1, "Blocked by #50"), open(2, "Depends on: none")]);
         inp.outside.insert(IssueNumber(50), outside.clone());
         let plan = analyze(&inp);
@@ -162,7 +186,10 @@ fn external_blockers_need_review_unless_known_closed() {
 fn native_dependencies_order_waves() {
     let mut inp = input(vec![open(1, ""), open(2, "")]);
     inp.native.insert(IssueNumber(1), Some(Vec::new()));
-    inp.native.insert(IssueNumber(2), Some(vec![native_ref("acme/app", 1, Some(ItemState::Open))]));
+    inp.native.insert(
+        IssueNumber(2),
+        Some(vec![native_ref("acme/app", 1, Some(ItemState::Open))]),
+    );
     let plan = analyze(&inp);
     assert_eq!(plan.wave_of(IssueNumber(2)), Some(2));
     assert_eq!(plan.planning_status, PlanningStatus::Ready);
@@ -171,7 +198,11 @@ fn native_dependencies_order_waves() {
 
 #[test]
 fn two_orphans_need_review_one_is_a_warning() {
-    let plan = analyze(&input(vec![open(1, "Do a"), open(2, "Do b"), open(3, "Depends on: none")]));
+    let plan = analyze(&input(vec![
+        open(1, "Do a"),
+        open(2, "Do b"),
+        open(3, "Depends on: none"),
+    ]));
     assert_eq!(plan.validation.orphans, nums(&[1, 2]));
     assert!(plan.needs_review());
     assert!(plan.planning_issues[0].starts_with("#1 and #2 say nothing"));
@@ -183,7 +214,10 @@ fn two_orphans_need_review_one_is_a_warning() {
 
 #[test]
 fn closed_issues_are_listed_not_scheduled() {
-    let plan = analyze(&input(vec![issue(1, ItemState::Closed, ""), open(2, "After #1")]));
+    let plan = analyze(&input(vec![
+        issue(1, ItemState::Closed, ""),
+        open(2, "After #1"),
+    ]));
     assert_eq!(plan.closed_issues, nums(&[1]));
     assert_eq!(plan.wave_of(IssueNumber(1)), None);
     assert_eq!(plan.free_issues, nums(&[2]));

@@ -80,13 +80,18 @@ fn membership_problems(native: &Plan, waves: &[Vec<IssueNumber>]) -> Vec<String>
 
 /// Issues placed in the same or an earlier wave than one of their blockers.
 fn order_problems(native: &Plan, waves: &[Vec<IssueNumber>]) -> Vec<String> {
-    let wave_of: BTreeMap<IssueNumber, usize> =
-        waves.iter().enumerate().flat_map(|(i, w)| w.iter().map(move |&n| (n, i + 1))).collect();
+    let wave_of: BTreeMap<IssueNumber, usize> = waves
+        .iter()
+        .enumerate()
+        .flat_map(|(i, w)| w.iter().map(move |&n| (n, i + 1)))
+        .collect();
     let mut reasons = Vec::new();
     for (&n, &w) in &wave_of {
         for b in native.blockers_of(n) {
             if let Some(&bw) = wave_of.get(&b).filter(|&&bw| bw >= w) {
-                reasons.push(format!("{n} is in wave {w} but its blocker {b} is in wave {bw}"));
+                reasons.push(format!(
+                    "{n} is in wave {w} but its blocker {b} is in wave {bw}"
+                ));
             }
         }
     }
@@ -95,7 +100,11 @@ fn order_problems(native: &Plan, waves: &[Vec<IssueNumber>]) -> Vec<String> {
 
 fn wave_issue(native: &Plan, n: IssueNumber) -> WaveIssue {
     let title = native.title_of(n).unwrap_or_default().to_string();
-    WaveIssue { number: n, title, blocked_by: native.blockers_of(n) }
+    WaveIssue {
+        number: n,
+        title,
+        blocked_by: native.blockers_of(n),
+    }
 }
 
 #[cfg(test)]
@@ -128,14 +137,20 @@ mod tests {
     }
 
     fn reasons(waves: &[(u32, &[u64])]) -> Vec<String> {
-        validate_external(&native(), &proposal(waves)).unwrap_err().reasons
+        validate_external(&native(), &proposal(waves))
+            .unwrap_err()
+            .reasons
     }
 
     #[test]
     fn a_more_serial_order_replaces_only_the_waves() {
-        let plan = validate_external(&native(), &proposal(&[(1, &[1]), (2, &[2]), (3, &[3])])).unwrap();
-        let waves: Vec<Vec<IssueNumber>> =
-            plan.execution_waves.iter().map(|w| w.issues.iter().map(|i| i.number).collect()).collect();
+        let plan =
+            validate_external(&native(), &proposal(&[(1, &[1]), (2, &[2]), (3, &[3])])).unwrap();
+        let waves: Vec<Vec<IssueNumber>> = plan
+            .execution_waves
+            .iter()
+            .map(|w| w.issues.iter().map(|i| i.number).collect())
+            .collect();
         assert_eq!(waves, vec![nums(&[1]), nums(&[2]), nums(&[3])]);
         assert_eq!(plan.free_issues, nums(&[1]));
         assert_eq!(plan.execution_waves[2].issues[0].blocked_by, nums(&[1]));
@@ -148,7 +163,11 @@ mod tests {
 
     #[test]
     fn wave_numbers_are_sorted_merged_and_compacted() {
-        let plan = validate_external(&native(), &proposal(&[(7, &[3]), (2, &[1]), (2, &[2]), (5, &[])])).unwrap();
+        let plan = validate_external(
+            &native(),
+            &proposal(&[(7, &[3]), (2, &[1]), (2, &[2]), (5, &[])]),
+        )
+        .unwrap();
         assert_eq!(plan.wave_of(IssueNumber(1)), Some(1));
         assert_eq!(plan.wave_of(IssueNumber(2)), Some(1));
         assert_eq!(plan.wave_of(IssueNumber(3)), Some(2));
@@ -170,13 +189,22 @@ mod tests {
 
     #[test]
     fn a_forgotten_issue_is_rejected() {
-        assert_eq!(reasons(&[(1, &[1, 2])]), vec!["#3 is missing from the waves"]);
+        assert_eq!(
+            reasons(&[(1, &[1, 2])]),
+            vec!["#3 is missing from the waves"]
+        );
     }
 
     #[test]
     fn a_blocker_in_the_same_or_a_later_wave_is_rejected() {
-        assert_eq!(reasons(&[(1, &[1, 2, 3])]), vec!["#3 is in wave 1 but its blocker #1 is in wave 1"]);
-        assert_eq!(reasons(&[(1, &[2, 3]), (2, &[1])]), vec!["#3 is in wave 1 but its blocker #1 is in wave 2"]);
+        assert_eq!(
+            reasons(&[(1, &[1, 2, 3])]),
+            vec!["#3 is in wave 1 but its blocker #1 is in wave 1"]
+        );
+        assert_eq!(
+            reasons(&[(1, &[2, 3]), (2, &[1])]),
+            vec!["#3 is in wave 1 but its blocker #1 is in wave 2"]
+        );
         let err = validate_external(&native(), &proposal(&[(1, &[1, 2, 3])])).unwrap_err();
         assert!(err.to_string().contains("keeping the native plan"));
     }

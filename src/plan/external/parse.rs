@@ -48,10 +48,10 @@ fn find_plan_json(text: &str) -> Result<Value, ExternalError> {
     let trimmed = text.trim();
     let mut candidates = vec![trimmed];
     candidates.extend(fenced_blocks(trimmed));
-    if let (Some(start), Some(end)) = (trimmed.find('{'), trimmed.rfind('}')) {
-        if start < end {
-            candidates.push(&trimmed[start..=end]);
-        }
+    if let (Some(start), Some(end)) = (trimmed.find('{'), trimmed.rfind('}'))
+        && start < end
+    {
+        candidates.push(&trimmed[start..=end]);
     }
     candidates
         .into_iter()
@@ -67,11 +67,17 @@ fn fenced_blocks(text: &str) -> Vec<&str> {
     let mut rest = text;
     while let Some(open) = rest.find("```") {
         let after = &rest[open + 3..];
-        let Some(line_end) = after.find('\n') else { break };
+        let Some(line_end) = after.find('\n') else {
+            break;
+        };
         let info = after[..line_end].trim();
         let body = &after[line_end + 1..];
         let Some(close) = body.find("```") else { break };
-        if info.eq_ignore_ascii_case("json") { tagged.push(&body[..close]) } else { other.push(&body[..close]) }
+        if info.eq_ignore_ascii_case("json") {
+            tagged.push(&body[..close])
+        } else {
+            other.push(&body[..close])
+        }
         rest = &body[close + 3..];
     }
     tagged.extend(other);
@@ -95,9 +101,17 @@ fn proposal_from(plan: &Value) -> Result<Proposal, ExternalError> {
     let notes = plan
         .get("planning_issues")
         .and_then(Value::as_array)
-        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(Proposal { waves, suggested_dependencies: suggested, notes })
+    Ok(Proposal {
+        waves,
+        suggested_dependencies: suggested,
+        notes,
+    })
 }
 
 /// `{"wave": 2, "issues": [155, "#156", {"number": 157}]}`; a missing wave
@@ -129,7 +143,11 @@ fn suggestion_from(s: &Value) -> Option<SuggestedDependency> {
     Some(SuggestedDependency {
         issue: IssueNumber(number_in(s.get("issue")?)?),
         depends_on: IssueNumber(number_in(s.get("depends_on")?)?),
-        reason: s.get("reason").and_then(Value::as_str).unwrap_or("").to_string(),
+        reason: s
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
@@ -181,7 +199,10 @@ mod tests {
                 reason: "both edit storage.rs".into()
             }]
         );
-        assert_eq!(p.notes, vec!["#155 may touch the same files as #154".to_string()]);
+        assert_eq!(
+            p.notes,
+            vec!["#155 may touch the same files as #154".to_string()]
+        );
     }
 
     #[test]
@@ -226,7 +247,10 @@ mod tests {
     fn an_error_envelope_is_reported() {
         let env = json!({"type": "result", "subtype": "error_max_turns", "is_error": true});
         let err = parse_planner_output(&env.to_string()).unwrap_err();
-        assert!(matches!(err, ExternalError::Reported(ref s) if s == "error_max_turns"), "{err:?}");
+        assert!(
+            matches!(err, ExternalError::Reported(ref s) if s == "error_max_turns"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -241,13 +265,17 @@ mod tests {
             r#"{"execution_waves": [{"wave": 1}]}"#,
         ] {
             let err = parse_planner_output(out).unwrap_err();
-            assert!(matches!(err, ExternalError::Unreadable(_)), "{out:?}: {err:?}");
+            assert!(
+                matches!(err, ExternalError::Unreadable(_)),
+                "{out:?}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn missing_wave_numbers_are_positions() {
-        let p = parse_planner_output(r#"{"execution_waves":[{"issues":[1]},{"issues":[2]}]}"#).unwrap();
+        let p =
+            parse_planner_output(r#"{"execution_waves":[{"issues":[1]},{"issues":[2]}]}"#).unwrap();
         assert_eq!(p.waves, vec![(1, nums(&[1])), (2, nums(&[2]))]);
     }
 }

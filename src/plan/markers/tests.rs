@@ -46,8 +46,14 @@ fn every_ref_in_a_marker_list_counts() {
     assert_eq!(hard("Blocked by #1, #2 and #3"), vec!["#1", "#2", "#3"]);
     assert_eq!(hard("Depends on #1 & #2"), vec!["#1", "#2"]);
     assert_eq!(hard("After #1 #2"), vec!["#1", "#2"]);
-    assert_eq!(hard("Blocked by #1, #2, and #3. Then #4."), vec!["#1", "#2", "#3"]);
-    assert_eq!(hard("Blocked by #1. Depends on #2; after #1"), vec!["#1", "#2"]);
+    assert_eq!(
+        hard("Blocked by #1, #2, and #3. Then #4."),
+        vec!["#1", "#2", "#3"]
+    );
+    assert_eq!(
+        hard("Blocked by #1. Depends on #2; after #1"),
+        vec!["#1", "#2"]
+    );
 }
 
 #[test]
@@ -58,14 +64,23 @@ fn cross_repo_refs_and_urls() {
     assert_eq!(
         deps.hard,
         vec![
-            DepRef::External { repo: RepoSlug::new("other", "lib"), number: IssueNumber(4) },
+            DepRef::External {
+                repo: RepoSlug::new("other", "lib"),
+                number: IssueNumber(4)
+            },
             DepRef::Local(IssueNumber(7)),
-            DepRef::External { repo: RepoSlug::new("team", "svc"), number: IssueNumber(9) },
+            DepRef::External {
+                repo: RepoSlug::new("team", "svc"),
+                number: IssueNumber(9)
+            },
         ]
     );
     // The run's own repository, written in another case, is local.
     assert_eq!(hard("Depends on ACME/App#8"), vec!["#8"]);
-    assert_eq!(hard("Depends on [#8](https://github.com/acme/app/issues/8)"), vec!["#8"]);
+    assert_eq!(
+        hard("Depends on [#8](https://github.com/acme/app/issues/8)"),
+        vec!["#8"]
+    );
 }
 
 #[test]
@@ -85,7 +100,10 @@ fn dependencies_section_ends_at_same_or_higher_heading_only() {
 
 #[test]
 fn a_marker_line_opens_a_list_below_it() {
-    assert_eq!(hard("Blocked by:\n- #1\n- [ ] #2\n\nLater text mentions #3\n- #4"), vec!["#1", "#2"]);
+    assert_eq!(
+        hard("Blocked by:\n- #1\n- [ ] #2\n\nLater text mentions #3\n- #4"),
+        vec!["#1", "#2"]
+    );
     assert_eq!(hard("**Dependencies:**\n#5, #6"), vec!["#5", "#6"]);
     assert_eq!(soft("Related to:\n- #7"), vec!["#7"]);
 }
@@ -102,7 +120,10 @@ fn soft_markers_are_separate_and_never_hard() {
     let deps = parse("Related to #5. Relates to #6, see also other/lib#7.\nRelated: #8");
     assert!(deps.hard.is_empty());
     assert_eq!(
-        deps.soft.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        deps.soft
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec!["#5", "#6", "other/lib#7", "#8"]
     );
     assert!(deps.has_dependency_info);

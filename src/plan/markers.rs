@@ -72,6 +72,12 @@ static DEPS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SOFT_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\brelated\b|\bsee\s+also\b").expect("valid regex"));
+/// A heading or label for the issues this one blocks: the reverse direction,
+/// so it ends a dependencies section rather than adding to it.
+static REVERSE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s*_]*(?:blocks|blocking|unblocks|dependents|required\s+by|enables)\b")
+        .expect("valid regex")
+});
 /// Only emphasis, bullets, pipes and spaces before a keyword: it opens the line.
 static LINE_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\s*_|>-]*$").expect("valid regex"));
@@ -118,17 +124,15 @@ impl Scanner<'_> {
             LineKind::Heading(level) => self.heading(level, &line.text),
             LineKind::Hidden => self.end_marker_section(),
             LineKind::Blank => {}
-            LineKind::ListItem => {
-                self.section_item(&line.text);
-                self.markers(&line.text);
-            }
-            LineKind::Text => {
-                if self
+            LineKind::ListItem | LineKind::Text => {
+                // A `Blocked by:` list ends at the first text line after its items.
+                let after_list = self
                     .section
-                    .is_some_and(|s| s.level.is_none() && s.seen_item)
-                {
+                    .is_some_and(|s| s.level.is_none() && s.seen_item);
+                if line.kind == LineKind::Text && after_list {
                     self.section = None;
                 }
+                self.end_if_reverse(&line.text);
                 self.section_item(&line.text);
                 self.markers(&line.text);
             }
@@ -141,6 +145,15 @@ impl Scanner<'_> {
             .is_some_and(|s| s.level.is_none_or(|l| level <= l))
         {
             self.section = None;
+        }
+        // `### Blocked by #12` names its blockers in the heading itself; the
+        // heading, not a marker in it, decides what section follows.
+        let kept = self.section;
+        self.markers(text);
+        self.section = kept;
+        if REVERSE_LABEL.is_match(text) {
+            self.section = None;
+            return;
         }
         let strength = if DEPS_HEADING.is_match(text) {
             self.deps.has_dependency_info = true;
@@ -155,6 +168,13 @@ impl Scanner<'_> {
             level: Some(level),
             seen_item: false,
         });
+    }
+
+    /// "Blocks:" inside a dependencies section starts the reverse list.
+    fn end_if_reverse(&mut self, text: &str) {
+        if REVERSE_LABEL.is_match(text) {
+            self.section = None;
+        }
     }
 
     fn end_marker_section(&mut self) {

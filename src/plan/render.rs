@@ -121,7 +121,7 @@ impl Plan {
             .dependency_graph
             .iter()
             .filter(|(_, n)| !n.soft.is_empty())
-            .map(|(k, n)| format!("{k} ~ {}", n.soft.join(", ")));
+            .map(|(k, n)| format!("{k} relates to {}", n.soft.join(", ")));
         section(out, "Related, not enforced:", lines);
     }
 
@@ -274,7 +274,7 @@ mod tests {
             "  #20 needs #99 \"Infra\" (open, cannot start)\n",
             "  #20 needs #98 \"Old\" (closed, satisfied)\n",
             "\nBlockers in other repositories (not tracked):\n  #20 needs other/lib#4 (state unknown, check by hand)\n",
-            "\nRelated, not enforced:\n  #20 ~ #12\n",
+            "\nRelated, not enforced:\n  #20 relates to #12\n",
             "\nNo dependency information (planned as independent):\n  #21 - Free\n  #22 - Free too\n",
             "\nPlanning status: needs review\n  - circular dependency #12 → #14 → #12",
         ] {

@@ -229,3 +229,25 @@ fn a_dependencies_heading_alone_is_information() {
     assert!(deps.has_dependency_info);
     assert!(!deps.declared_independent);
 }
+
+#[test]
+fn the_reverse_direction_ends_a_dependencies_section() {
+    let nested = "## Dependencies\n### Blocked by\n- #1\n### Blocks\n- #2\n";
+    assert_eq!(hard(nested), vec!["#1"]);
+    let under = "## Dependencies\n- #1\n### Blocks\n- #2\n";
+    assert_eq!(hard(under), vec!["#1"]);
+    let label = "## Dependencies\n- #1\n\n**Blocks:**\n- #2\n- Required by #3";
+    assert_eq!(hard(label), vec!["#1"]);
+    assert!(hard("Blocks #4 and #5").is_empty());
+}
+
+#[test]
+fn a_heading_can_name_its_blockers() {
+    assert_eq!(hard("### Blocked by #7\nDetails"), vec!["#7"]);
+    assert_eq!(hard("## Blocked by\n- #8"), vec!["#8"]);
+}
+
+#[test]
+fn a_before_after_heading_opens_no_list() {
+    assert!(hard("## Before\n- #1 old\n## After\n- #2 new").is_empty());
+}

@@ -2,5 +2,11 @@
 //! and the actors owning the checkpoint and approvals.
 
 pub mod checkpoint;
+pub mod issue;
+pub mod milestone;
+pub mod wave;
 
 pub use checkpoint::CheckpointActor;
+pub use issue::IssueActor;
+pub use milestone::{MilestoneParts, MilestoneSupervisor};
+pub use wave::{EnvFactory, WaveSupervisor};

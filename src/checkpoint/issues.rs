@@ -155,7 +155,8 @@ impl Store {
         })
     }
 
-    /// Reopens a `failed` issue, or one a crash left `running`, on resume
+    /// Reopens a `failed` issue, one a crash left `running`, or one skipped
+    /// because a blocker failed, on resume
     /// ([`IssueState::can_reopen_to`]), recording `why`. The previous error
     /// moves into the event and is cleared from the row.
     pub fn reopen_for_resume(
@@ -184,7 +185,7 @@ impl Store {
                 .states(current.state.as_str(), to.as_str())
                 .detail(detail);
             insert_event(tx, event)?;
-            apply(tx, &current, Some(to), &patch.clear_last_error())?;
+            apply(tx, &current, Some(to), &patch.clear_last_error().clear_skip_reason())?;
             load_issue_in(tx, run, issue)
         })
     }

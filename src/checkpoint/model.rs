@@ -178,12 +178,14 @@ impl IssueState {
     }
 
     /// Whether a resume may reopen an issue from `self` to `to`: only a failed
-    /// issue or one a crash left running, and only to a state that resumes
+    /// issue, one a crash left running, or a skipped one (the run layer
+    /// reopens only issues skipped because a blocker failed, never a human's
+    /// skip), and only to a state that resumes
     /// work (`pending`: run again, `pr_open`: its PR exists) or records that
     /// its PR was found merged.
     pub fn can_reopen_to(self, to: IssueState) -> bool {
         use IssueState::*;
-        matches!(self, Failed | Running) && matches!(to, Pending | PrOpen | Merged)
+        matches!(self, Failed | Running | Skipped) && matches!(to, Pending | PrOpen | Merged)
     }
 }
 
@@ -423,11 +425,11 @@ mod tests {
     }
 
     #[test]
-    fn only_failed_and_running_reopen() {
+    fn only_failed_running_and_skipped_reopen() {
         for &from in IssueState::ALL {
             for &to in IssueState::ALL {
-                let expected =
-                    matches!(from, Failed | Running) && matches!(to, Pending | PrOpen | Merged);
+                let expected = matches!(from, Failed | Running | Skipped)
+                    && matches!(to, Pending | PrOpen | Merged);
                 assert_eq!(from.can_reopen_to(to), expected, "{from} -> {to}");
             }
         }

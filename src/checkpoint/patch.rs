@@ -26,7 +26,7 @@ pub struct IssuePatch {
     head_sha: Option<CommitSha>,
     worktree: Option<Option<PathBuf>>,
     last_error: Option<Option<String>>,
-    skip_reason: Option<String>,
+    skip_reason: Option<Option<String>>,
     review_step: Option<Option<serde_json::Value>>,
     count_attempt: bool,
     count_ci_fix: bool,
@@ -84,7 +84,12 @@ impl IssuePatch {
     }
 
     pub fn skip_reason(mut self, reason: impl Into<String>) -> Self {
-        self.skip_reason = Some(reason.into());
+        self.skip_reason = Some(Some(reason.into()));
+        self
+    }
+
+    pub fn clear_skip_reason(mut self) -> Self {
+        self.skip_reason = Some(None);
         self
     }
 
@@ -139,7 +144,7 @@ impl IssuePatch {
             out.push(Assign::Set("last_error", text_or_null(error.as_deref())));
         }
         if let Some(reason) = &self.skip_reason {
-            out.push(Assign::Set("skip_reason", Value::Text(reason.clone())));
+            out.push(Assign::Set("skip_reason", text_or_null(reason.as_deref())));
         }
         if let Some(step) = &self.review_step {
             let text = step.as_ref().map(|v| v.to_string());

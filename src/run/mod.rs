@@ -1,3 +1,13 @@
 //! Starting, resuming and finishing a run: the glue between the command line and the actor tree.
 
+pub mod context;
+pub mod flow;
+mod fresh;
+pub mod launch;
 pub mod outcome;
+pub mod panic;
+pub mod resume;
+pub mod signals;
+pub mod start;
+
+pub use start::{RunRequest, start};

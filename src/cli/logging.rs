@@ -1,0 +1,39 @@
+//! Diagnostics: `tracing` to stderr at the level `-q` / `-v` / `RUST_LOG`
+//! ask for. Progress and results are not logs; they go to stdout.
+
+use tracing_subscriber::EnvFilter;
+
+/// The filter for `-q` (errors only), default (warnings), `-v` (info), `-vv` (debug), `-vvv` (trace).
+fn default_filter(quiet: u8, verbose: u8) -> &'static str {
+    match (quiet, verbose) {
+        (q, _) if q > 0 => "error",
+        (_, 0) => "warn",
+        (_, 1) => "warn,auto_milestone=info",
+        (_, 2) => "info,auto_milestone=debug",
+        _ => "debug,auto_milestone=trace",
+    }
+}
+
+/// Installs the stderr subscriber; `RUST_LOG` wins over the flags.
+pub fn init(quiet: u8, verbose: u8) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(default_filter(quiet, verbose)));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_choose_the_level() {
+        assert_eq!(default_filter(1, 0), "error");
+        assert_eq!(default_filter(0, 0), "warn");
+        assert!(default_filter(0, 1).contains("auto_milestone=info"));
+        assert!(default_filter(0, 3).contains("trace"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Phase 1 from the command line: build the plan (and let an external planner
+//! propose its waves), then print it as text or JSON.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::github::GitHubApi;
+use crate::plan::{self, Plan, PlanError, SuggestedDependency, Target};
+
+/// How long the external planner may think before the native plan is used.
+const PLANNER_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// The plan to run, and what a human should read next to it.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub plan: Plan,
+    /// What happened to the external planner's proposal, if one was asked for.
+    pub notes: Vec<String>,
+    /// Dependencies the external planner suggests; shown, never applied.
+    pub suggestions: Vec<SuggestedDependency>,
+}
+
+/// Builds the native plan and, when a planner command is configured, asks it.
+pub async fn make_plan(
+    gh: &dyn GitHubApi,
+    target: &Target,
+    settings: &Settings,
+    feedback: Option<&str>,
+) -> Result<Planned, PlanError> {
+    let native = plan::build_plan(gh, target).await?;
+    let Some(argv) = settings.planner.command.as_ref() else {
+        return Ok(Planned { plan: native, notes: Vec::new(), suggestions: Vec::new() });
+    };
+    Ok(consult_planner(native, argv, target, feedback).await)
+}
+
+async fn consult_planner(native: Plan, argv: &[String], target: &Target, feedback: Option<&str>) -> Planned {
+    let proposal = match plan::run_planner(argv, target, feedback, PLANNER_TIMEOUT).await {
+        Ok(p) => p,
+        Err(e) => {
+            let note = format!("external planner not used: {e}; the built-in plan stands");
+            return Planned { plan: native, notes: vec![note], suggestions: Vec::new() };
+        }
+    };
+    let mut notes: Vec<String> = proposal.notes.iter().map(|n| format!("planner: {n}")).collect();
+    let suggestions = proposal.suggested_dependencies.clone();
+    let plan = match plan::validate_external(&native, &proposal) {
+        Ok(plan) => {
+            notes.push("external planner's waves accepted".into());
+            plan
+        }
+        Err(rejection) => {
+            notes.push(rejection.to_string());
+            native
+        }
+    };
+    Planned { plan, notes, suggestions }
+}
+
+/// The plan as the spec shows it, followed by planner notes and suggestions.
+pub fn render_text(p: &Planned) -> String {
+    let mut out = p.plan.render();
+    if !p.notes.is_empty() {
+        out.push('\n');
+        for note in &p.notes {
+            out.push_str(&format!("{note}\n"));
+        }
+    }
+    if !p.suggestions.is_empty() {
+        out.push_str("\nProposed dependencies (not applied; add a \"Blocked by\" line to the issue to adopt one):\n");
+        for s in &p.suggestions {
+            out.push_str(&format!("  {} → blocked by {}: {}\n", s.issue, s.depends_on, s.reason));
+        }
+    }
+    out
+}
+
+/// One JSON object: the spec planner's fields, plus the external planner's part.
+pub fn render_json(p: &Planned) -> String {
+    let mut value = serde_json::to_value(&p.plan).expect("a plan always serialises");
+    if let Some(obj) = value.as_object_mut()
+        && (!p.notes.is_empty() || !p.suggestions.is_empty())
+    {
+        obj.insert(
+            "proposed_plan".into(),
+            json!({ "suggested_dependencies": p.suggestions, "notes": p.notes }),
+        );
+    }
+    serde_json::to_string_pretty(&value).expect("json values always print")
+}
+
+/// The sentence that explains why a plan cannot run, if it cannot.
+pub fn blocking_problem(plan: &Plan) -> Option<String> {
+    if plan.all_blocked() {
+        return Some("All issues blocked: resolve the problems listed above, then run again".into());
+    }
+    if plan.has_cycles() {
+        return Some(
+            "circular dependencies: edit the issues' \"Blocked by\" lines to break each cycle listed above, then run again"
+                .into(),
+        );
+    }
+    None
+}

@@ -1,0 +1,66 @@
+//! `RunContext`: what every actor of one run shares and never changes —
+//! settings, the repository, its checkout, the GitHub client, the run's id
+//! and its issues.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::checkpoint::RunId;
+use crate::config::Settings;
+use crate::git::Git;
+use crate::github::GitHubApi;
+use crate::ids::{BranchName, IssueNumber, RepoSlug};
+
+/// One issue of the run, as planned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunIssue {
+    pub number: IssueNumber,
+    pub title: String,
+    pub wave: u32,
+    /// Open blockers inside the run.
+    pub blockers: Vec<IssueNumber>,
+}
+
+/// Shared, read-only facts about the run.
+pub struct RunContext {
+    pub settings: Settings,
+    pub repo: RepoSlug,
+    /// The checkout the program was started in.
+    pub root: PathBuf,
+    /// The branch PRs target.
+    pub base: BranchName,
+    pub gh: Arc<dyn GitHubApi>,
+    pub git: Git,
+    pub run_id: RunId,
+    pub label: String,
+    pub log_dir: PathBuf,
+    pub worktree_dir: PathBuf,
+    pub issues: BTreeMap<IssueNumber, RunIssue>,
+}
+
+impl RunContext {
+    /// One worker at a time works in the checkout itself (the spec's
+    /// sequential mode); more than one get a worktree each.
+    pub fn uses_worktrees(&self) -> bool {
+        self.settings.parallel > 1
+    }
+
+    pub fn issue(&self, n: IssueNumber) -> &RunIssue {
+        &self.issues[&n]
+    }
+
+    /// Where issue `n`'s worktree goes.
+    pub fn worktree_for(&self, n: IssueNumber) -> PathBuf {
+        self.worktree_dir.join(format!("issue-{}", n.0))
+    }
+
+    pub fn log_path(&self, name: &str) -> PathBuf {
+        self.log_dir.join(name)
+    }
+}
+
+/// `path` made absolute against the checkout root.
+pub fn under_root(root: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() { path.to_path_buf() } else { root.join(path) }
+}

@@ -1,0 +1,81 @@
+//! Running one worker subprocess for an issue: wait for a slot, record the
+//! process in the checkpoint, wait for it (or for a stop), record its cost.
+//! Shared by the implementing worker and every fix worker.
+
+use std::path::PathBuf;
+
+use crate::checkpoint::WorkerRef;
+use crate::messages::checkpoint::{AddCost, ClearWorker, RecordWorker};
+use crate::worker::{self, StopLevel, WorkerKind, WorkerOutcome, WorkerSpec};
+
+use super::env::{FlowError, IssueEnv};
+
+/// How a worker run ended, from the flow's point of view.
+#[derive(Debug)]
+pub enum WorkerRun {
+    /// The run is shutting down; the worker was stopped or never started.
+    Stopped,
+    Finished(WorkerOutcome),
+}
+
+/// What to run, where, and where its log goes.
+pub struct Launch {
+    pub kind: WorkerKind,
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    /// File name inside the log directory, e.g. `issue-12.log`.
+    pub log_name: String,
+    pub env: Vec<(String, String)>,
+}
+
+/// Waits for a worker slot, then runs the worker to its end.
+pub async fn run(env: &IssueEnv, launch: Launch) -> Result<WorkerRun, FlowError> {
+    let permit = tokio::select! {
+        permit = env.slots.clone().acquire_owned() => match permit {
+            Ok(permit) => permit,
+            // Closed: the run is shutting down.
+            Err(_) => return Ok(WorkerRun::Stopped),
+        },
+        _ = env.stop.reached(StopLevel::Graceful) => return Ok(WorkerRun::Stopped),
+    };
+    let settings = &env.ctx.settings.worker;
+    let spec = WorkerSpec {
+        kind: launch.kind,
+        issue: env.issue,
+        argv: launch.argv,
+        cwd: launch.cwd,
+        env: launch.env,
+        log_path: env.ctx.log_path(&launch.log_name),
+        wall_timeout: settings.timeout.get(),
+        stall_timeout: settings.stall_timeout.get(),
+        grace: settings.grace.get(),
+    };
+    let log = spec.log_path.display().to_string();
+    let running = worker::spawn(spec)?;
+    let identity = running.identity();
+    let (run, issue) = (env.ctx.run_id, env.issue);
+    let worker = WorkerRef { pid: identity.pid, start_ticks: identity.start_ticks };
+    env.store(RecordWorker { run, issue, worker }).await?;
+    env.note(format!("{} worker started (pid {}, log {log})", launch.kind.as_str(), identity.pid));
+    let outcome = running.wait(env.stop.clone()).await;
+    drop(permit);
+    env.store(ClearWorker { run, issue }).await?;
+    if let Some(usd) = outcome.cost_usd {
+        env.store(AddCost { run, issue, usd }).await?;
+    }
+    Ok(match outcome.exit {
+        worker::WorkerExit::Stopped => WorkerRun::Stopped,
+        _ => WorkerRun::Finished(outcome),
+    })
+}
+
+/// The environment every worker gets on top of ours: which issue, branch and
+/// repository it works on.
+pub fn worker_env(env: &IssueEnv, branch: &str) -> Vec<(String, String)> {
+    vec![
+        ("AUTO_MILESTONE_ISSUE".into(), env.issue.0.to_string()),
+        ("AUTO_MILESTONE_BRANCH".into(), branch.to_string()),
+        ("AUTO_MILESTONE_REPO".into(), env.ctx.repo.to_string()),
+        ("AUTO_MILESTONE_RUN".into(), env.ctx.run_id.to_string()),
+    ]
+}

@@ -1,0 +1,123 @@
+//! Resuming an unfinished run (the spec's resume table): stop workers a
+//! crashed orchestrator left behind, reopen what failed or was cut short,
+//! and hand the run back to the actors. Each issue actor then reconciles its
+//! issue with GitHub — merged → done, PR open → review, branch only → open
+//! the PR, nothing → run the worker again — so no PR or merge is duplicated.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+
+use super::context::{RunContext, RunIssue, under_root};
+use super::fresh::mode_of;
+use super::launch::run_actors;
+use super::start::RunRequest;
+use crate::checkpoint::{IssuePatch, IssueRow, IssueState, RunRow, RunStatus, Store};
+use crate::cli::exit::Exit;
+use crate::git::Git;
+use crate::ids::{BranchName, IssueNumber};
+use crate::plan::Plan;
+use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
+use crate::worker::{ProcessIdentity, kill_group_if_same};
+
+/// Skips the scheduler made because a blocker failed start with this; a
+/// human's skip does not, and is never reopened.
+pub const BLOCKER_SKIP_PREFIX: &str = "blocked by ";
+
+pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::Result<Exit> {
+    println!(
+        "Resuming run {} for {} (started {}, {}).",
+        run.id,
+        run.target_label,
+        run.started_at.format("%Y-%m-%d %H:%M UTC"),
+        run.status
+    );
+    let plan: Plan = serde_json::from_value(run.plan.clone()).map_err(|e| anyhow!("the checkpoint's plan is unreadable: {e}"))?;
+    let grace = req.settings.worker.grace.get();
+    for row in store.load_issues(run.id)? {
+        stop_leftover_worker(&mut store, &row, grace).await?;
+        reopen(&mut store, &row)?;
+    }
+    store.set_run_status(run.id, RunStatus::Running)?;
+    let rows = store.load_issues(run.id)?;
+    let scheduler = scheduler_for(&plan, &rows, &req)?;
+    let issues: BTreeMap<IssueNumber, RunIssue> = rows
+        .iter()
+        .map(|r| {
+            let blockers = in_run_blockers(&plan, r.issue, &rows);
+            (r.issue, RunIssue { number: r.issue, title: r.title.clone(), wave: r.wave, blockers })
+        })
+        .collect();
+    let base = match &req.settings.base_branch {
+        Some(b) => BranchName(b.clone()),
+        None => req.gh.default_branch().await?,
+    };
+    let ctx = Arc::new(RunContext {
+        log_dir: under_root(&req.root, &req.settings.log_dir),
+        worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
+        git: Git::new(&req.root),
+        settings: req.settings,
+        repo: req.repo,
+        root: req.root,
+        base,
+        gh: req.gh,
+        run_id: run.id,
+        label: run.target_label.clone(),
+        issues,
+    });
+    let end = run_actors(ctx, store, scheduler).await?;
+    Ok(end.exit())
+}
+
+/// A worker recorded in the checkpoint may still run if the orchestrator
+/// was killed; stop it (only if pid and start time still match) before the
+/// issue is looked at again.
+async fn stop_leftover_worker(store: &mut Store, row: &IssueRow, grace: std::time::Duration) -> anyhow::Result<()> {
+    let Some(worker) = row.worker else { return Ok(()) };
+    let identity = ProcessIdentity { pid: worker.pid, start_ticks: worker.start_ticks };
+    let outcome = kill_group_if_same(identity, grace).await;
+    tracing::info!(issue = row.issue.0, pid = worker.pid, ?outcome, "checked a worker left by the previous run");
+    store.clear_worker(row.run_id, row.issue)?;
+    Ok(())
+}
+
+/// Failed, cut-short and blocker-skipped issues go back to `pending`; the
+/// issue actor finds their PR or branch, if any, before running anything.
+fn reopen(store: &mut Store, row: &IssueRow) -> anyhow::Result<()> {
+    let why = match row.state {
+        IssueState::Failed => "resumed: try the failed issue again",
+        IssueState::Running => "resumed: the previous run stopped while a worker ran",
+        IssueState::Skipped if row.skip_reason.as_deref().is_some_and(|r| r.starts_with(BLOCKER_SKIP_PREFIX)) => {
+            "resumed: its blocker is tried again"
+        }
+        _ => return Ok(()),
+    };
+    store.reopen_for_resume(row.run_id, row.issue, IssueState::Pending, why, IssuePatch::new())?;
+    Ok(())
+}
+
+fn in_run_blockers(plan: &Plan, issue: IssueNumber, rows: &[IssueRow]) -> Vec<IssueNumber> {
+    plan.blockers_of(issue).into_iter().filter(|b| rows.iter().any(|r| r.issue == *b)).collect()
+}
+
+fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Result<Scheduler> {
+    let planned = rows.iter().map(|r| PlannedIssue {
+        number: r.issue,
+        wave: r.wave,
+        blockers: in_run_blockers(plan, r.issue, rows),
+    });
+    let mut scheduler = Scheduler::new(planned, mode_of(req.settings.schedule), None)
+        .map_err(|e| anyhow!("the checkpoint's plan cannot be scheduled: {e}"))?;
+    let known = rows.iter().filter_map(|r| {
+        let status = match r.state {
+            IssueState::Merged => IssueStatus::Merged,
+            IssueState::Skipped => IssueStatus::Skipped { reason: r.skip_reason.clone().unwrap_or_default() },
+            IssueState::Failed => IssueStatus::Failed { reason: r.last_error.clone().unwrap_or_default() },
+            _ => return None,
+        };
+        Some((r.issue, status))
+    });
+    scheduler.restore(known.collect::<Vec<_>>())?;
+    Ok(scheduler)
+}

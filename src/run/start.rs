@@ -1,0 +1,89 @@
+//! Starting a run: refuse to start twice, resume when asked, otherwise plan,
+//! record the run, and hand it to the actors.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+
+use super::context::under_root;
+use super::{fresh, resume};
+use crate::checkpoint::{IssueState, RunRow, Store};
+use crate::cli::exit::Exit;
+use crate::config::Settings;
+use crate::github::GitHubApi;
+use crate::ids::RepoSlug;
+use crate::plan::Target;
+
+/// Everything the command line hands to a run.
+pub struct RunRequest {
+    pub target: Target,
+    pub settings: Settings,
+    pub repo: RepoSlug,
+    /// The checkout the program runs in.
+    pub root: PathBuf,
+    pub gh: Arc<dyn GitHubApi>,
+    pub resume: bool,
+    pub only_wave: Option<u32>,
+    pub json: bool,
+    /// The command as typed, to suggest `--resume` with.
+    pub command_line: String,
+}
+
+impl RunRequest {
+    pub fn db_path(&self) -> PathBuf {
+        under_root(&self.root, &self.settings.db)
+    }
+}
+
+/// Runs (or resumes) the target and returns the process's exit.
+pub async fn start(req: RunRequest) -> anyhow::Result<Exit> {
+    let db = req.db_path();
+    let store = Store::open(&db).with_context(|| format!("open the checkpoint {}", db.display()))?;
+    let key = req.target.key();
+    if let Some(run) = store.find_unfinished_run(&req.repo, &key)? {
+        if !req.resume {
+            print!("{}", describe_unfinished(&store, &run)?);
+            println!("Resume it with: {} --resume", req.command_line);
+            return Ok(Exit::Failure);
+        }
+        return resume::resume(req, store, run).await;
+    }
+    if req.resume {
+        return match store.latest_run(&req.repo, &key)? {
+            Some(run) => {
+                let finished = run.finished_at.map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+                println!("Nothing to resume: the last run for {} finished {}{finished}.", run.target_label, run.status);
+                Ok(Exit::Success)
+            }
+            None => bail!("no run to resume for {}; start one without --resume", req.target.label()),
+        };
+    }
+    fresh::fresh(req, store).await
+}
+
+/// What an unfinished run holds, for the person about to start it again.
+pub fn describe_unfinished(store: &Store, run: &RunRow) -> anyhow::Result<String> {
+    let issues = store.load_issues(run.id)?;
+    let mut out = format!(
+        "An unfinished run for {} exists (run {}, started {}, {}):\n",
+        run.target_label,
+        run.id,
+        run.started_at.format("%Y-%m-%d %H:%M UTC"),
+        run.status
+    );
+    for state in IssueState::ALL {
+        let here: Vec<String> = issues
+            .iter()
+            .filter(|r| r.state == *state)
+            .map(|r| match r.pr {
+                Some(pr) => format!("{} (PR {pr})", r.issue),
+                None => r.issue.to_string(),
+            })
+            .collect();
+        if !here.is_empty() {
+            out.push_str(&format!("  {state}: {}\n", here.join(", ")));
+        }
+    }
+    Ok(out)
+}

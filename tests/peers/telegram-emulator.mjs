@@ -20,6 +20,7 @@
 // stdin closes or on SIGTERM/SIGINT, so a test that dies leaves nothing running.
 
 import TelegramServer from 'telegram-test-api';
+import './exit-with-stdin.mjs';
 
 const requested = Number(process.argv[2] ?? process.env.TELEGRAM_EMULATOR_PORT ?? 0);
 const UPDATE_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
@@ -28,11 +29,6 @@ const STORE_SECONDS = 3600;
 
 const log = (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
-function exit() {
-  process.exit(0);
-}
-process.stdin.on('end', exit).on('close', exit).resume();
-process.on('SIGTERM', exit).on('SIGINT', exit);
 // The package's test-facing routes do not await their work; a bad request
 // must show up in the log, not end the emulator.
 process.on('unhandledRejection', (err) => log(`unhandled: ${err?.stack ?? err}`));

@@ -114,12 +114,13 @@ function formatUpdate(update) {
   return { update_id: update.updateId, message: out };
 }
 
-// Updates below `offset` are confirmed and forgotten; a negative offset keeps the last -offset.
+// Updates below `offset` are confirmed and never handed out again (they stay
+// stored, so the bot can still delete a user's message); a negative offset
+// confirms all but the last -offset.
 function pendingUpdates(token, offset) {
-  const mine = (u) => u.botToken === token;
-  const all = server.storage.userMessages.filter(mine);
-  const keep = offset < 0 ? all.slice(offset) : all.filter((u) => u.updateId >= offset);
-  server.storage.userMessages = server.storage.userMessages.filter((u) => !mine(u) || keep.includes(u));
+  const open = server.storage.userMessages.filter((u) => u.botToken === token && !u.confirmed);
+  const keep = offset < 0 ? open.slice(offset) : open.filter((u) => u.updateId >= offset);
+  open.filter((u) => !keep.includes(u)).forEach((u) => { u.confirmed = true; });
   return keep;
 }
 
@@ -163,7 +164,7 @@ const METHODS = {
   getWebhookInfo: (token) => ({
     url: server.webhooks[token]?.url ?? '',
     has_custom_certificate: false,
-    pending_update_count: server.storage.userMessages.filter((u) => u.botToken === token).length,
+    pending_update_count: server.storage.userMessages.filter((u) => u.botToken === token && !u.confirmed).length,
   }),
   setWebhook: (token, params) => {
     if (!params.url) throw new BotApiError('Bad Request: bad webhook: an HTTPS URL must be provided for webhook');
@@ -208,6 +209,9 @@ const METHODS = {
   },
 };
 
+// Telegram matches method names without regard to case (teloxide sends `GetMe`).
+const BY_NAME = new Map(Object.entries(METHODS).map(([name, handler]) => [name.toLowerCase(), handler]));
+
 async function readParams(req) {
   const url = new URL(req.url, 'http://emulator');
   const params = Object.fromEntries(url.searchParams);
@@ -230,7 +234,7 @@ function reply(res, status, payload) {
 
 async function botApi(req, res, token, method) {
   try {
-    const handler = METHODS[method];
+    const handler = BY_NAME.get(method.toLowerCase());
     if (!handler) throw new BotApiError(`Bad Request: method ${method} is not supported by the Telegram emulator`);
     const result = await handler(token, await readParams(req), res);
     log(`bot ${method} ok`);

@@ -79,6 +79,21 @@ fn client(relay: &PrismRelay) -> OctoGitHub {
     .expect("a client for the relay")
 }
 
+/// The first request carried each of `pairs` in its query (Prism checks
+/// their types; which milestone or branch we ask for is ours to check).
+#[track_caller]
+fn assert_query(relay: &PrismRelay, pairs: &[&str]) {
+    let path = relay.exchanges()[0].path.clone();
+    let query: Vec<&str> = path
+        .split_once('?')
+        .map_or("", |(_, q)| q)
+        .split('&')
+        .collect();
+    for pair in pairs {
+        assert!(query.contains(pair), "{pair} missing from {path}");
+    }
+}
+
 fn numbers(items: &Value, field: &str) -> Vec<u64> {
     items
         .as_array()
@@ -148,6 +163,7 @@ async fn list_milestone_issues_leaves_out_pull_requests() {
     let got: Vec<u64> = issues.iter().map(|i| i.number.0).collect();
     assert_eq!(got, plain_issues);
     relay.assert_calls(&[("GET", &format!("{REPO}/issues"), 200)]);
+    assert_query(&relay, &["milestone=1", "state=all"]);
 }
 
 #[tokio::test]
@@ -222,6 +238,7 @@ async fn pulls_for_branch() {
     assert_eq!(got, numbers(&documented, "number"));
     assert_eq!(pulls[0].head_ref.0, head);
     relay.assert_calls(&[("GET", &format!("{REPO}/pulls"), 200)]);
+    assert_query(&relay, &["state=all", &format!("head=octocat%3A{head}")]);
 }
 
 #[tokio::test]

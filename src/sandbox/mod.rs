@@ -14,6 +14,8 @@ mod backend;
 mod etag;
 mod faults;
 mod git;
+#[cfg(test)]
+mod git_tests;
 mod handle;
 mod log;
 mod model;

@@ -1,13 +1,18 @@
 //! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, and what
 //! every handler shares.
 
+pub mod checks;
+pub mod comments;
 pub mod issues;
+pub mod merge;
+pub mod pulls;
+pub mod refs;
 pub mod repos;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, put};
 
 use super::api::ApiError;
 use super::state::SandboxState;
@@ -38,6 +43,34 @@ pub fn router(app: App) -> Router {
         .route(
             &route("/issues/{number}/dependencies/blocked_by"),
             get(issues::blocked_by),
+        )
+        .route(
+            &route("/issues/{number}/comments"),
+            get(comments::list_issue_comments).post(comments::post_issue_comment),
+        )
+        .route(
+            &route("/pulls"),
+            get(pulls::list_pulls).post(pulls::create_pull),
+        )
+        .route(&route("/pulls/{number}"), get(pulls::get_pull))
+        .route(
+            &route("/pulls/{number}/reviews"),
+            get(comments::list_reviews),
+        )
+        .route(
+            &route("/pulls/{number}/comments"),
+            get(comments::list_review_comments),
+        )
+        .route(
+            &route("/pulls/{number}/update-branch"),
+            put(merge::update_branch),
+        )
+        .route(&route("/pulls/{number}/merge"), put(merge::merge))
+        .route(&route("/commits/{ref}/check-runs"), get(checks::check_runs))
+        .route(&route("/commits/{ref}/status"), get(checks::combined))
+        .route(
+            &route("/git/refs/heads/{*branch}"),
+            delete(refs::delete_branch),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)

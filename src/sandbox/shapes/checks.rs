@@ -1,8 +1,5 @@
 //! Check runs and the combined commit status in GitHub's shapes.
 
-// Wired by the pull-request routes in the next slice.
-#![allow(dead_code)]
-
 use serde_json::{Value, json};
 
 use crate::github::ItemState;

@@ -29,6 +29,8 @@ mod specs;
 mod state;
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod typed_tests;
 
 pub use faults::{Fault, Faults, Route};
 pub use handle::{RepoHandle, fake_sha};

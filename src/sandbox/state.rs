@@ -46,13 +46,13 @@ impl SandboxState {
     }
 
     /// Reads the world under the lock.
-    pub fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
         let world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
         f(&world)
     }
 
     /// Changes the world under the lock and wakes everyone waiting for a change.
-    pub fn write<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+    pub(crate) fn write<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let result = {
             let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
             f(&mut world)

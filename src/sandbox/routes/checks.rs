@@ -46,41 +46,44 @@ fn select<'a>(repo: &'a Repo, sha: &str, params: &Params) -> Vec<&'a CheckRun> {
     runs
 }
 
-pub async fn check_runs(
+/// `GET .../commits/{ref}/check-runs` and `.../commits/{ref}/status`, where the
+/// ref may hold slashes (`heads/main`, `feat/issue-12-x`), encoded or not.
+pub async fn commit_route(
     State(app): State<App>,
-    Path((owner, name, rev)): Path<(String, String, String)>,
+    Path((owner, name, rest)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> ApiResult {
     let slug = slug(&owner, &name)?;
     let params = Params::parse(query.as_deref());
-    let sha = commit_for(&app, &slug, &rev).await?;
+    if let Some(rev) = rest.strip_suffix("/check-runs") {
+        let sha = commit_for(&app, &slug, rev).await?;
+        return check_runs(&app, &slug, &sha, &params, &uri);
+    }
+    if let Some(rev) = rest.strip_suffix("/status") {
+        let sha = commit_for(&app, &slug, rev).await?;
+        let body = app
+            .state
+            .read(|w| w.repo(&slug).map(|r| combined_status(&app.base, r, &sha)));
+        return body.map(|b| ok(&b)).ok_or_else(ApiError::not_found);
+    }
+    Err(ApiError::not_found())
+}
+
+fn check_runs(app: &App, slug: &RepoSlug, sha: &str, params: &Params, uri: &Uri) -> ApiResult {
     let all = app.state.read(|w| {
-        let repo = w.repo(&slug)?;
+        let repo = w.repo(slug)?;
+        let runs = select(repo, sha, params).into_iter();
         Some(
-            select(repo, &sha, &params)
-                .into_iter()
-                .map(|r| check_run(&app.base, repo, r))
+            runs.map(|r| check_run(&app.base, repo, r))
                 .collect::<Vec<_>>(),
         )
     });
     let all = all.ok_or_else(ApiError::not_found)?;
     let total = all.len();
-    let page = paginate(all, &params, &app.url(uri.path()));
+    let page = paginate(all, params, &app.url(uri.path()));
     let body = json!({ "total_count": total, "check_runs": Value::Array(page.items) });
     Ok(with_link(ok(&body), page.link))
-}
-
-pub async fn combined(
-    State(app): State<App>,
-    Path((owner, name, rev)): Path<(String, String, String)>,
-) -> ApiResult {
-    let slug = slug(&owner, &name)?;
-    let sha = commit_for(&app, &slug, &rev).await?;
-    let body = app
-        .state
-        .read(|w| w.repo(&slug).map(|r| combined_status(&app.base, r, &sha)));
-    body.map(|b| ok(&b)).ok_or_else(ApiError::not_found)
 }
 
 #[cfg(test)]
@@ -127,6 +130,15 @@ mod tests {
             (runs.total_count, run.conclusion.as_deref()),
             (1, Some("failure"))
         );
+        let slashed = "/repos/acme/widgets/commits/heads/feat/issue-12-x/check-runs";
+        let slashed = t.raw("GET", slashed, None).await;
+        assert_eq!(
+            slashed.json()["total_count"],
+            106,
+            "a ref may carry raw slashes"
+        );
+        let elsewhere = format!("/repos/acme/widgets/commits/{SHA}/nothing");
+        assert_eq!(t.status(&elsewhere).await, 404);
         let unknown = t
             .raw("GET", "/repos/acme/widgets/commits/nope/check-runs", None)
             .await;

@@ -5,6 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use crate::github::ItemState;
@@ -122,6 +123,22 @@ async fn merge_base_into_head(git: GitDir, t: &Target) -> Result<String, ApiErro
     })
     .await?;
     done.ok_or_else(|| ApiError::unprocessable("merge conflict between base and head"))
+}
+
+/// `GET .../pulls/{n}/merge`: 204 when merged, 404 when not.
+pub async fn is_merged(
+    State(app): State<App>,
+    Path((owner, name, n)): Path<(String, String, String)>,
+) -> ApiResult {
+    let (slug, n) = (slug(&owner, &name)?, number(&n)?);
+    let merged = app.state.read(|w| {
+        let pull = w.repo(&slug)?.pull(n)?.pull.as_ref()?;
+        Some(pull.merged)
+    });
+    match merged {
+        Some(true) => Ok(StatusCode::NO_CONTENT.into_response()),
+        _ => Err(ApiError::not_found()),
+    }
 }
 
 /// The merge request body's choices.
@@ -263,6 +280,11 @@ mod tests {
     async fn a_merge_at_the_head_succeeds_and_closes_the_linked_issue() {
         let t = sandbox();
         let repo = t.sandbox.repo("acme/widgets").unwrap();
+        assert_eq!(
+            t.status("/repos/acme/widgets/pulls/2/merge").await,
+            404,
+            "not merged yet"
+        );
         let body = json!({"sha": HEAD, "merge_method": "squash", "commit_title": "Add x (#2)"});
         let merged = t
             .raw("PUT", "/repos/acme/widgets/pulls/2/merge", Some(body))
@@ -282,6 +304,7 @@ mod tests {
             .unwrap();
         assert_eq!((pr.merged, pr.merge_commit_sha), (Some(true), answer.sha));
         assert_eq!(repo.issue(1).unwrap().state, ItemState::Closed);
+        assert_eq!(t.status("/repos/acme/widgets/pulls/2/merge").await, 204);
         let again = t
             .raw("PUT", "/repos/acme/widgets/pulls/2/merge", Some(json!({})))
             .await;

@@ -38,6 +38,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route(REPO, get(repos::get_repo))
         .route(&route("/milestones"), get(repos::list_milestones))
+        .route(&route("/milestones/{number}"), get(repos::get_milestone))
         .route(&route("/issues"), get(issues::list_issues))
         .route(&route("/issues/{number}"), get(issues::get_issue))
         .route(
@@ -65,9 +66,14 @@ pub fn router(app: App) -> Router {
             &route("/pulls/{number}/update-branch"),
             put(merge::update_branch),
         )
-        .route(&route("/pulls/{number}/merge"), put(merge::merge))
-        .route(&route("/commits/{ref}/check-runs"), get(checks::check_runs))
-        .route(&route("/commits/{ref}/status"), get(checks::combined))
+        .route(
+            &route("/pulls/{number}/merge"),
+            get(merge::is_merged).put(merge::merge),
+        )
+        .route(
+            &route("/commits/{*ref_and_resource}"),
+            get(checks::commit_route),
+        )
         .route(
             &route("/git/refs/heads/{*branch}"),
             delete(refs::delete_branch),

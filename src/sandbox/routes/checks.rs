@@ -233,8 +233,8 @@ mod tests {
         let t = sandbox();
         let repo = t.sandbox.repo("acme/widgets").unwrap();
         let script = CiScript {
-            queued_for: Duration::from_millis(40),
-            running_for: Duration::from_millis(40),
+            queued_for: Duration::from_millis(250),
+            running_for: Duration::from_millis(250),
             ..CiScript::default()
         };
         repo.set_ci(Some(script));

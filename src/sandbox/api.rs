@@ -41,7 +41,6 @@ impl ApiError {
         }
     }
 
-    #[allow(dead_code)] // Wired by the pull-request routes in the next slice.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
@@ -151,7 +150,6 @@ pub fn encode(s: &str) -> String {
 }
 
 /// A JSON request body; GitHub answers 400 `Problems parsing JSON` otherwise.
-#[allow(dead_code)] // Wired by the pull-request routes in the next slice.
 pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(json!({}));
@@ -166,7 +164,6 @@ pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
 }
 
 /// A string field of a request body.
-#[allow(dead_code)] // Wired by the pull-request routes in the next slice.
 pub fn field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
     body.get(name).and_then(Value::as_str)
 }

@@ -2,9 +2,6 @@
 //! when it has one and from memory otherwise, so routes need not care which.
 //! Git runs on the blocking pool; the state lock is never held across it.
 
-// Wired by the pull-request routes in the next slice.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;

@@ -2,11 +2,8 @@
 //! written with the `git` binary through argv (never a shell). Every function
 //! blocks; async callers run them in `spawn_blocking`.
 
-// Wired by the pull-request routes in the next slice.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use super::model::DiffLine;
@@ -43,10 +40,6 @@ pub struct GitDir {
 impl GitDir {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self { path: path.into() }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {

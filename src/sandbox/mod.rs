@@ -14,6 +14,8 @@ mod backend;
 mod etag;
 mod faults;
 mod git;
+#[cfg(test)]
+mod git_tests;
 mod handle;
 mod log;
 mod model;
@@ -27,6 +29,8 @@ mod specs;
 mod state;
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod typed_tests;
 
 pub use faults::{Fault, Faults, Route};
 pub use handle::{RepoHandle, fake_sha};

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::ids::RepoSlug;
 
-use super::handle::RepoHandle;
+use super::handle::{RepoHandle, fake_sha};
 use super::model::{Repo, World};
 
 /// A cheap, cloneable handle on one sandbox's state.
@@ -46,13 +46,13 @@ impl SandboxState {
     }
 
     /// Reads the world under the lock.
-    pub fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
         let world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
         f(&world)
     }
 
     /// Changes the world under the lock and wakes everyone waiting for a change.
-    pub fn write<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+    pub(crate) fn write<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let result = {
             let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
             f(&mut world)
@@ -95,6 +95,11 @@ impl SandboxState {
         self.write(|w| {
             let id = w.ids.next();
             let mut repo = Repo::new(slug.clone(), id, default_branch);
+            if git_dir.is_none() {
+                // In memory, the default branch starts with one (made-up) commit.
+                let sha = fake_sha(&format!("{slug}:{default_branch}"));
+                repo.branches.insert(default_branch.to_string(), sha);
+            }
             repo.git_dir = git_dir;
             w.repos.retain(|r| !r.slug.same_as(&slug));
             w.repos.push(repo);
@@ -140,7 +145,6 @@ impl SandboxState {
     }
 
     /// The server's runtime, once a server runs on this state.
-    #[allow(dead_code)] // Wired by the pull-request routes in the next slice.
     pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
         self.inner.runtime.get().cloned()
     }
@@ -157,6 +161,8 @@ mod tests {
         state.add_repo("Acme/Widgets", "trunk");
         assert_eq!(state.read(|w| w.repos.len()), 1);
         assert_eq!(state.read(|w| w.repos[0].default_branch.clone()), "trunk");
+        let trunk = state.repo("acme/widgets").unwrap().branch("trunk");
+        assert_eq!(trunk.map(|sha| sha.len()), Some(40));
         assert!(state.repo("acme/widgets").is_some());
         assert!(state.repo("acme/other").is_none());
     }

@@ -114,3 +114,90 @@ pub async fn all_pages<T: DeserializeOwned>(client: &Octocrab, first: &str) -> V
     }
     items
 }
+
+/// A bare repository (the sandbox's backing and the clone's `origin`) and a
+/// clone to commit and push from, in a temporary directory.
+pub struct GitFixture {
+    _dir: tempfile::TempDir,
+    pub bare: std::path::PathBuf,
+    pub work: std::path::PathBuf,
+}
+
+impl GitFixture {
+    /// A repository whose `main` holds one commit with `README.md`.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bare = dir.path().join("origin.git");
+        let work = dir.path().join("work");
+        run_git(
+            dir.path(),
+            &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
+        );
+        run_git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                bare.to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        let fixture = Self {
+            _dir: dir,
+            bare,
+            work,
+        };
+        fixture.git(&["checkout", "-q", "-B", "main"]);
+        fixture.commit("README.md", "# widgets\n", "Initial commit");
+        fixture.push("main");
+        fixture
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        run_git(&self.work, args)
+    }
+
+    /// Writes `path` and commits it on the current branch; returns the new head.
+    pub fn commit(&self, path: &str, content: &str, message: &str) -> String {
+        let file = self.work.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, content).unwrap();
+        self.git(&["add", path]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Starts `branch` from `from`.
+    pub fn branch(&self, branch: &str, from: &str) {
+        self.git(&["checkout", "-q", "-B", branch, from]);
+    }
+
+    pub fn push(&self, branch: &str) {
+        self.git(&["push", "-q", "-f", "origin", &format!("{branch}:{branch}")]);
+    }
+
+    /// Runs git in the bare repository.
+    pub fn bare_git(&self, args: &[&str]) -> String {
+        let mut all = vec!["--git-dir", self.bare.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run_git(&self.work, &all)
+    }
+}
+
+fn run_git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

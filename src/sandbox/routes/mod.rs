@@ -1,13 +1,18 @@
 //! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, and what
 //! every handler shares.
 
+pub mod checks;
+pub mod comments;
 pub mod issues;
+pub mod merge;
+pub mod pulls;
+pub mod refs;
 pub mod repos;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, put};
 
 use super::api::ApiError;
 use super::state::SandboxState;
@@ -33,11 +38,45 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route(REPO, get(repos::get_repo))
         .route(&route("/milestones"), get(repos::list_milestones))
+        .route(&route("/milestones/{number}"), get(repos::get_milestone))
         .route(&route("/issues"), get(issues::list_issues))
         .route(&route("/issues/{number}"), get(issues::get_issue))
         .route(
             &route("/issues/{number}/dependencies/blocked_by"),
             get(issues::blocked_by),
+        )
+        .route(
+            &route("/issues/{number}/comments"),
+            get(comments::list_issue_comments).post(comments::post_issue_comment),
+        )
+        .route(
+            &route("/pulls"),
+            get(pulls::list_pulls).post(pulls::create_pull),
+        )
+        .route(&route("/pulls/{number}"), get(pulls::get_pull))
+        .route(
+            &route("/pulls/{number}/reviews"),
+            get(comments::list_reviews),
+        )
+        .route(
+            &route("/pulls/{number}/comments"),
+            get(comments::list_review_comments),
+        )
+        .route(
+            &route("/pulls/{number}/update-branch"),
+            put(merge::update_branch),
+        )
+        .route(
+            &route("/pulls/{number}/merge"),
+            get(merge::is_merged).put(merge::merge),
+        )
+        .route(
+            &route("/commits/{*ref_and_resource}"),
+            get(checks::commit_route),
+        )
+        .route(
+            &route("/git/refs/heads/{*branch}"),
+            delete(refs::delete_branch),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)

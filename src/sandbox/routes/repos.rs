@@ -5,7 +5,7 @@ use axum::http::Uri;
 
 use crate::github::ItemState;
 
-use super::super::api::{ApiError, ApiResult, Params, ok, slug};
+use super::super::api::{ApiError, ApiResult, Params, number, ok, slug};
 use super::super::pagination::{list_reply, paginate};
 use super::super::shapes;
 use super::App;
@@ -63,6 +63,19 @@ pub async fn list_milestones(
     });
     let all = all.ok_or_else(ApiError::not_found)?;
     Ok(list_reply(paginate(all, &params, &app.url(uri.path()))))
+}
+
+pub async fn get_milestone(
+    State(app): State<App>,
+    Path((owner, name, n)): Path<(String, String, String)>,
+) -> ApiResult {
+    let (slug, n) = (slug(&owner, &name)?, number(&n)?);
+    let body = app.state.read(|w| {
+        let repo = w.repo(&slug)?;
+        repo.milestone(n)
+            .map(|m| shapes::issues::milestone(&app.base, repo, m))
+    });
+    body.map(|b| ok(&b)).ok_or_else(ApiError::not_found)
 }
 
 #[cfg(test)]

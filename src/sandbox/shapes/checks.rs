@@ -1,8 +1,5 @@
 //! Check runs and the combined commit status in GitHub's shapes.
 
-// Wired by the pull-request routes in the next slice.
-#![allow(dead_code)]
-
 use serde_json::{Value, json};
 
 use crate::github::ItemState;
@@ -65,12 +62,14 @@ fn pulls_at(base: &str, repo: &Repo, sha: &str) -> Vec<Value> {
     let open = repo.items.values().filter(|i| i.state == ItemState::Open);
     open.filter_map(|item| {
         let pr = item.pull.as_ref().filter(|p| p.head_sha == sha)?;
+        // Known in memory only; a git-backed base is not read just to render this.
+        let base_sha = repo.branches.get(&pr.base_ref).cloned().unwrap_or_default();
         Some(json!({
             "url": urls.api(&format!("/pulls/{}", item.number)),
             "id": pr.id,
             "number": item.number,
             "head": { "ref": pr.head_ref, "sha": pr.head_sha, "repo": mini_repo },
-            "base": { "ref": pr.base_ref, "sha": pr.head_sha, "repo": mini_repo }
+            "base": { "ref": pr.base_ref, "sha": base_sha, "repo": mini_repo }
         }))
     })
     .collect()

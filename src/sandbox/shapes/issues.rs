@@ -85,7 +85,6 @@ pub fn issue(base: &str, repo: &Repo, item: &Item) -> Value {
     value
 }
 
-#[allow(dead_code)] // Wired by the pull-request routes in the next slice.
 pub fn issue_comment(base: &str, repo: &Repo, c: &IssueComment) -> Value {
     let urls = Urls::of(base, repo);
     let kind = if repo.pull(c.issue).is_some() {

@@ -1,8 +1,5 @@
 //! Pull requests, reviews and inline review comments in GitHub's shapes.
 
-// Wired by the pull-request routes in the next slice.
-#![allow(dead_code)]
-
 use serde_json::{Value, json};
 
 use crate::github::ItemState;

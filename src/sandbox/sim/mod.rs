@@ -2,6 +2,10 @@
 //! reports check runs and statuses on commits, and CodeRabbit reviewing pull
 //! requests. Each is switched on per repository with a script.
 
+pub mod ci;
+pub mod coderabbit;
+pub mod coderabbit_text;
+
 use std::time::Duration;
 
 /// How the simulated CI reports on a commit the first time anyone asks about it.

@@ -2,7 +2,9 @@
 //! merge) and owns the one worker subprocess that flow runs at a time. A
 //! shell: the decisions are in `run::flow` and `review`.
 
-use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture,
+};
 use tracing::Instrument;
 
 use crate::messages::{ActorExit, IssueActorStopped, StopIssue};
@@ -16,7 +18,11 @@ pub struct IssueActor {
 
 impl IssueActor {
     pub fn new(env: IssueEnv, parent: Recipient<IssueActorStopped>) -> Self {
-        IssueActor { env, parent, exit: None }
+        IssueActor {
+            env,
+            parent,
+            exit: None,
+        }
     }
 }
 
@@ -38,8 +44,14 @@ impl Actor for IssueActor {
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
         // Stopped without an exit means the actor was torn down mid-flight.
-        let exit = self.exit.take().unwrap_or_else(|| ActorExit::Crashed("stopped before finishing".into()));
-        self.parent.do_send(IssueActorStopped { issue: self.env.issue, exit });
+        let exit = self
+            .exit
+            .take()
+            .unwrap_or_else(|| ActorExit::Crashed("stopped before finishing".into()));
+        self.parent.do_send(IssueActorStopped {
+            issue: self.env.issue,
+            exit,
+        });
     }
 }
 

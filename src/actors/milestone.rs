@@ -75,7 +75,9 @@ impl MilestoneSupervisor {
             return;
         }
         for issue in self.scheduler.ready() {
-            let Some(wave) = self.scheduler.wave_of(issue) else { continue };
+            let Some(wave) = self.scheduler.wave_of(issue) else {
+                continue;
+            };
             if let Err(e) = self.scheduler.mark_active(issue) {
                 tracing::error!(issue = issue.0, %e, "scheduler refused to start an issue");
                 continue;
@@ -101,7 +103,13 @@ impl MilestoneSupervisor {
                 act.writes -= 1;
                 match result {
                     Ok(Ok(row)) => {
-                        let event = IssueProgressed { issue, from: IssueState::Pending, to: IssueState::Skipped, pr: row.pr, note: Some(reason) };
+                        let event = IssueProgressed {
+                            issue,
+                            from: IssueState::Pending,
+                            to: IssueState::Skipped,
+                            pr: row.pr,
+                            note: Some(reason),
+                        };
                         let title = row.title.clone();
                         act.progress.transition(&event, &title);
                     }
@@ -113,7 +121,12 @@ impl MilestoneSupervisor {
         }
     }
 
-    fn record_outcome(&mut self, issue: IssueNumber, outcome: IssueOutcome, ctx: &mut Context<Self>) {
+    fn record_outcome(
+        &mut self,
+        issue: IssueNumber,
+        outcome: IssueOutcome,
+        ctx: &mut Context<Self>,
+    ) {
         let result = match outcome {
             IssueOutcome::Merged { .. } => self.scheduler.mark_merged(issue).map(|_| Vec::new()),
             IssueOutcome::Failed { reason } => self.scheduler.mark_failed(issue, &reason),
@@ -144,7 +157,12 @@ impl MilestoneSupervisor {
         let finish = async move {
             let status = match &end {
                 RunEnd::Finished(_) => {
-                    let rows = checkpoint.send(LoadIssues { run }).await.ok().and_then(Result::ok).unwrap_or_default();
+                    let rows = checkpoint
+                        .send(LoadIssues { run })
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .unwrap_or_default();
                     let states: Vec<IssueState> = rows.iter().map(|r| r.state).collect();
                     RunStatus::final_for(&states)
                 }
@@ -205,7 +223,12 @@ impl Handler<IssueProgressed> for MilestoneSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: IssueProgressed, _ctx: &mut Context<Self>) {
-        let title = self.ctx.issues.get(&msg.issue).map(|i| i.title.clone()).unwrap_or_default();
+        let title = self
+            .ctx
+            .issues
+            .get(&msg.issue)
+            .map(|i| i.title.clone())
+            .unwrap_or_default();
         self.progress.transition(&msg, &title);
     }
 }
@@ -234,7 +257,10 @@ impl Handler<Shutdown> for MilestoneSupervisor {
         let deadline = self.ctx.settings.shutdown_grace.get() + SHUTDOWN_MARGIN;
         ctx.run_later(deadline, |act, ctx| {
             if !act.active.is_empty() {
-                tracing::error!(left = act.active.len(), "issue actors did not stop in time; killing their workers");
+                tracing::error!(
+                    left = act.active.len(),
+                    "issue actors did not stop in time; killing their workers"
+                );
                 Registry::global().kill_all_now();
                 act.active.clear();
                 act.maybe_finish(ctx);

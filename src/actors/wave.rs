@@ -30,7 +30,12 @@ pub struct WaveSupervisor {
 }
 
 impl WaveSupervisor {
-    pub fn new(wave: u32, make_env: EnvFactory, parent: Recipient<IssueEnded>, policy: RestartPolicy) -> Self {
+    pub fn new(
+        wave: u32,
+        make_env: EnvFactory,
+        parent: Recipient<IssueEnded>,
+        policy: RestartPolicy,
+    ) -> Self {
         WaveSupervisor {
             wave,
             make_env,
@@ -57,7 +62,9 @@ impl WaveSupervisor {
         ctx.spawn(persist.into_actor(self).map(move |result, _act, _ctx| {
             let outcome = match result {
                 Ok(outcome) => outcome,
-                Err(e) => IssueOutcome::Failed { reason: format!("gave up, and could not record it: {e}") },
+                Err(e) => IssueOutcome::Failed {
+                    reason: format!("gave up, and could not record it: {e}"),
+                },
             };
             parent.do_send(IssueEnded { issue, outcome });
         }));
@@ -84,7 +91,9 @@ impl Handler<StopWave> for WaveSupervisor {
     fn handle(&mut self, msg: StopWave, _ctx: &mut Context<Self>) {
         self.stopping = true;
         for child in self.children.values() {
-            child.do_send(StopIssue { immediate: msg.immediate });
+            child.do_send(StopIssue {
+                immediate: msg.immediate,
+            });
         }
     }
 }
@@ -96,22 +105,35 @@ impl Handler<IssueActorStopped> for WaveSupervisor {
         let issue = msg.issue;
         self.children.remove(&issue);
         let error = match msg.exit {
-            ActorExit::Finished(outcome) => return self.parent.do_send(IssueEnded { issue, outcome }),
+            ActorExit::Finished(outcome) => {
+                return self.parent.do_send(IssueEnded { issue, outcome });
+            }
             ActorExit::Crashed(error) => error,
         };
         if self.stopping {
             // A crash while stopping needs no restart: the checkpoint has the state.
-            return self.parent.do_send(IssueEnded { issue, outcome: IssueOutcome::Interrupted });
+            return self.parent.do_send(IssueEnded {
+                issue,
+                outcome: IssueOutcome::Interrupted,
+            });
         }
         let tracker = self.trackers.entry(issue).or_default();
-        match tracker.on_exit(&self.policy, &ExitReason::Failed(error.clone()), Instant::now()) {
+        match tracker.on_exit(
+            &self.policy,
+            &ExitReason::Failed(error.clone()),
+            Instant::now(),
+        ) {
             Decision::Restart { attempt } => {
                 tracing::warn!(wave = self.wave, issue = issue.0, attempt, %error, "issue actor failed; restarting it from the checkpoint");
-                (self.make_env)(issue).note(format!("restarting after an error ({attempt}): {error}"));
+                (self.make_env)(issue)
+                    .note(format!("restarting after an error ({attempt}): {error}"));
                 self.spawn_child(issue, ctx);
             }
             Decision::Escalate { reason } => self.escalate(issue, reason, ctx),
-            Decision::Stop => self.parent.do_send(IssueEnded { issue, outcome: IssueOutcome::Interrupted }),
+            Decision::Stop => self.parent.do_send(IssueEnded {
+                issue,
+                outcome: IssueOutcome::Interrupted,
+            }),
         }
     }
 }

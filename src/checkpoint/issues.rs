@@ -185,7 +185,12 @@ impl Store {
                 .states(current.state.as_str(), to.as_str())
                 .detail(detail);
             insert_event(tx, event)?;
-            apply(tx, &current, Some(to), &patch.clear_last_error().clear_skip_reason())?;
+            apply(
+                tx,
+                &current,
+                Some(to),
+                &patch.clear_last_error().clear_skip_reason(),
+            )?;
             load_issue_in(tx, run, issue)
         })
     }

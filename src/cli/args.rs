@@ -12,7 +12,7 @@ use crate::config::Schedule;
     name = "auto-milestone",
     version,
     about = "Run a GitHub milestone through headless coding-agent workers, one reviewed PR per issue",
-    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone demo [--approve-all]\n       auto-milestone status [TARGET]",
+    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone demo [--approve-all]",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -29,8 +29,6 @@ pub struct Cli {
 pub enum Command {
     /// Run a sample milestone through the whole flow in the built-in sandbox (no network, no credentials).
     Demo(DemoArgs),
-    /// Show a run from its checkpoint, during the run or after it.
-    Status(StatusArgs),
     /// The simulated coding-agent worker used by the demo and tests.
     #[command(hide = true)]
     SimWorker(SimWorkerArgs),
@@ -114,13 +112,6 @@ pub struct DemoArgs {
     /// Keep the demo's temporary repository and checkpoint instead of deleting them
     #[arg(long)]
     pub keep: bool,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct StatusArgs {
-    /// The milestone or issues of the run (default: the latest run)
-    #[arg(value_name = "TARGET", num_args = 0..)]
-    pub target: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -40,15 +40,19 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { Exit::Usage } else { Exit::Success }.into();
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            }
+            .into();
         }
     };
     crate::run::panic::install_hook();
     logging::init(cli.common.quiet, cli.common.verbose);
     let result = match cli.command {
-        Some(Command::SimWorker(args)) => return crate::simworker::main(&args),
+        Some(Command::SimWorker(_)) => return Exit::Usage.into(),
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
-        Some(Command::Status(args)) => crate::status::main(args, cli.common),
         None => run_cmd::main(cli.run, cli.common),
     };
     match result {

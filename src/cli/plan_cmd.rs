@@ -31,20 +31,37 @@ pub async fn make_plan(
 ) -> Result<Planned, PlanError> {
     let native = plan::build_plan(gh, target).await?;
     let Some(argv) = settings.planner.command.as_ref() else {
-        return Ok(Planned { plan: native, notes: Vec::new(), suggestions: Vec::new() });
+        return Ok(Planned {
+            plan: native,
+            notes: Vec::new(),
+            suggestions: Vec::new(),
+        });
     };
     Ok(consult_planner(native, argv, target, feedback).await)
 }
 
-async fn consult_planner(native: Plan, argv: &[String], target: &Target, feedback: Option<&str>) -> Planned {
+async fn consult_planner(
+    native: Plan,
+    argv: &[String],
+    target: &Target,
+    feedback: Option<&str>,
+) -> Planned {
     let proposal = match plan::run_planner(argv, target, feedback, PLANNER_TIMEOUT).await {
         Ok(p) => p,
         Err(e) => {
             let note = format!("external planner not used: {e}; the built-in plan stands");
-            return Planned { plan: native, notes: vec![note], suggestions: Vec::new() };
+            return Planned {
+                plan: native,
+                notes: vec![note],
+                suggestions: Vec::new(),
+            };
         }
     };
-    let mut notes: Vec<String> = proposal.notes.iter().map(|n| format!("planner: {n}")).collect();
+    let mut notes: Vec<String> = proposal
+        .notes
+        .iter()
+        .map(|n| format!("planner: {n}"))
+        .collect();
     let suggestions = proposal.suggested_dependencies.clone();
     let plan = match plan::validate_external(&native, &proposal) {
         Ok(plan) => {
@@ -56,7 +73,11 @@ async fn consult_planner(native: Plan, argv: &[String], target: &Target, feedbac
             native
         }
     };
-    Planned { plan, notes, suggestions }
+    Planned {
+        plan,
+        notes,
+        suggestions,
+    }
 }
 
 /// The plan as the spec shows it, followed by planner notes and suggestions.
@@ -71,7 +92,10 @@ pub fn render_text(p: &Planned) -> String {
     if !p.suggestions.is_empty() {
         out.push_str("\nProposed dependencies (not applied; add a \"Blocked by\" line to the issue to adopt one):\n");
         for s in &p.suggestions {
-            out.push_str(&format!("  {} → blocked by {}: {}\n", s.issue, s.depends_on, s.reason));
+            out.push_str(&format!(
+                "  {} → blocked by {}: {}\n",
+                s.issue, s.depends_on, s.reason
+            ));
         }
     }
     out
@@ -94,7 +118,9 @@ pub fn render_json(p: &Planned) -> String {
 /// The sentence that explains why a plan cannot run, if it cannot.
 pub fn blocking_problem(plan: &Plan) -> Option<String> {
     if plan.all_blocked() {
-        return Some("All issues blocked: resolve the problems listed above, then run again".into());
+        return Some(
+            "All issues blocked: resolve the problems listed above, then run again".into(),
+        );
     }
     if plan.has_cycles() {
         return Some(

@@ -18,7 +18,10 @@ pub struct Lines<W: Write> {
 
 impl<W: Write> Lines<W> {
     pub fn new(out: W) -> Self {
-        Lines { out, started: HashMap::new() }
+        Lines {
+            out,
+            started: HashMap::new(),
+        }
     }
 
     fn line(&mut self, text: &str) {
@@ -42,12 +45,19 @@ impl<W: Write> ProgressSink for Lines<W> {
     fn transition(&mut self, e: &IssueProgressed, title: &str) {
         let start = *self.started.entry(e.issue).or_insert_with(Instant::now);
         let pr = e.pr.map(|p| format!("  PR {p}")).unwrap_or_default();
-        let note = e.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
+        let note = e
+            .note
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default();
         let took = match e.to {
             IssueState::Running if e.from == IssueState::Pending => String::new(),
             _ => format!("  [{}]", elapsed(start.elapsed().as_secs())),
         };
-        self.line(&format!("{} {title}: {} → {}{pr}{took}{note}", e.issue, e.from, e.to));
+        self.line(&format!(
+            "{} {title}: {} → {}{pr}{took}{note}",
+            e.issue, e.from, e.to
+        ));
     }
 
     fn note(&mut self, e: &IssueNoted) {
@@ -58,15 +68,25 @@ impl<W: Write> ProgressSink for Lines<W> {
         let text = match end {
             RunEnd::Finished(status) => format!("run finished: {status}"),
             RunEnd::Stopped(cause) => format!("run stopped ({cause:?}); resume with --resume"),
-            RunEnd::AwaitingHuman(issues) => format!("run paused: questions for {} could not be asked", list(issues)),
-            RunEnd::Stuck(issues) => format!("run paused: {} cannot start until their blockers merge", list(issues)),
+            RunEnd::AwaitingHuman(issues) => format!(
+                "run paused: questions for {} could not be asked",
+                list(issues)
+            ),
+            RunEnd::Stuck(issues) => format!(
+                "run paused: {} cannot start until their blockers merge",
+                list(issues)
+            ),
         };
         self.line(&text);
     }
 }
 
 fn list(issues: &[IssueNumber]) -> String {
-    issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    issues
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -87,7 +107,10 @@ mod tests {
         };
         lines.transition(&event, "Add storage service");
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.contains("#155 Add storage service: running → pr_open  PR #160  [0s]"), "{text}");
+        assert!(
+            text.contains("#155 Add storage service: running → pr_open  PR #160  [0s]"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 1);
     }
 

@@ -62,5 +62,9 @@ impl RunContext {
 
 /// `path` made absolute against the checkout root.
 pub fn under_root(root: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() { path.to_path_buf() } else { root.join(path) }
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    }
 }

@@ -37,7 +37,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         return Ok(Exit::Failure);
     }
     let merged_before = merged_in_earlier_runs(&store, &req)?;
-    let mut scheduler = scheduler_for(&planned.plan, &req, &merged_before)?;
+    let scheduler = scheduler_for(&planned.plan, &req, &merged_before)?;
     let issues = run_issues(&planned.plan, req.only_wave, &merged_before);
     if issues.is_empty() {
         println!("Nothing to run: every planned issue is closed, blocked or already merged.");
@@ -75,7 +75,10 @@ fn show_plan(planned: &Planned, json: bool) {
 
 /// Issues of this target that an earlier run merged (they may still be open
 /// on GitHub when their PR did not say "Closes").
-fn merged_in_earlier_runs(store: &Store, req: &RunRequest) -> anyhow::Result<BTreeSet<IssueNumber>> {
+fn merged_in_earlier_runs(
+    store: &Store,
+    req: &RunRequest,
+) -> anyhow::Result<BTreeSet<IssueNumber>> {
     let Some(run) = store.latest_run(&req.repo, &req.target.key())? else {
         return Ok(BTreeSet::new());
     };
@@ -96,7 +99,11 @@ pub fn mode_of(schedule: Schedule) -> ScheduleMode {
 
 /// The scheduler over every planned issue, earlier merges restored, and
 /// `--wave` checked: it refuses, naming them, when blockers are not merged.
-fn scheduler_for(plan: &Plan, req: &RunRequest, merged: &BTreeSet<IssueNumber>) -> anyhow::Result<Scheduler> {
+fn scheduler_for(
+    plan: &Plan,
+    req: &RunRequest,
+    merged: &BTreeSet<IssueNumber>,
+) -> anyhow::Result<Scheduler> {
     let planned = plan.scheduled().map(|i| PlannedIssue {
         number: i.number,
         wave: plan.wave_of(i.number).unwrap_or(1),
@@ -104,17 +111,26 @@ fn scheduler_for(plan: &Plan, req: &RunRequest, merged: &BTreeSet<IssueNumber>) 
     });
     let mut scheduler = Scheduler::new(planned, mode_of(req.settings.schedule), req.only_wave)
         .map_err(|e| anyhow!("the plan cannot be scheduled: {e}"))?;
-    let known = plan.scheduled().filter(|i| merged.contains(&i.number)).map(|i| (i.number, IssueStatus::Merged));
+    let known = plan
+        .scheduled()
+        .filter(|i| merged.contains(&i.number))
+        .map(|i| (i.number, IssueStatus::Merged));
     scheduler.restore(known.collect::<Vec<_>>())?;
     if let Some(wave) = req.only_wave {
-        scheduler.check_only_wave(wave).map_err(|e| anyhow!("{e}"))?;
+        scheduler
+            .check_only_wave(wave)
+            .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(scheduler)
 }
 
 /// The issues this run works on: the planned ones (of `--wave` only, when
 /// given), minus those already merged.
-fn run_issues(plan: &Plan, only_wave: Option<u32>, merged: &BTreeSet<IssueNumber>) -> BTreeMap<IssueNumber, RunIssue> {
+fn run_issues(
+    plan: &Plan,
+    only_wave: Option<u32>,
+    merged: &BTreeSet<IssueNumber>,
+) -> BTreeMap<IssueNumber, RunIssue> {
     plan.scheduled()
         .filter(|i| !merged.contains(&i.number))
         .filter(|i| only_wave.is_none_or(|w| plan.wave_of(i.number) == Some(w)))
@@ -145,7 +161,11 @@ fn new_run(req: &RunRequest, plan: &Plan, issues: &BTreeMap<IssueNumber, RunIssu
         budget_usd: req.settings.budget.max_total_usd,
         issues: issues
             .values()
-            .map(|i| NewIssue { number: i.number, title: i.title.clone(), wave: i.wave })
+            .map(|i| NewIssue {
+                number: i.number,
+                title: i.title.clone(),
+                wave: i.wave,
+            })
             .collect(),
     }
 }

@@ -11,7 +11,9 @@ use super::context::RunContext;
 use super::flow::IssueEnv;
 use super::outcome::RunEnd;
 use super::signals;
-use crate::actors::{CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor};
+use crate::actors::{
+    CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
+};
 use crate::checkpoint::Store;
 use crate::progress::{Lines, ProgressSink};
 use crate::schedule::Scheduler;
@@ -19,7 +21,11 @@ use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
 
 /// Starts the actors for `ctx` and returns how the run ended.
-pub async fn run_actors(ctx: Arc<RunContext>, store: Store, scheduler: Scheduler) -> anyhow::Result<RunEnd> {
+pub async fn run_actors(
+    ctx: Arc<RunContext>,
+    store: Store,
+    scheduler: Scheduler,
+) -> anyhow::Result<RunEnd> {
     std::fs::create_dir_all(&ctx.log_dir)
         .with_context(|| format!("create the log directory {}", ctx.log_dir.display()))?;
     let checkpoint = CheckpointActor::new(store).start();
@@ -33,14 +39,30 @@ pub async fn run_actors(ctx: Arc<RunContext>, store: Store, scheduler: Scheduler
         let waves: BTreeMap<u32, Addr<WaveSupervisor>> = waves
             .into_iter()
             .map(|w| {
-                let sup = WaveSupervisor::new(w, make_env.clone(), me.clone().recipient(), RestartPolicy::issue_actor());
+                let sup = WaveSupervisor::new(
+                    w,
+                    make_env.clone(),
+                    me.clone().recipient(),
+                    RestartPolicy::issue_actor(),
+                );
                 (w, sup.start())
             })
             .collect();
-        MilestoneSupervisor::new(MilestoneParts { ctx: ctx.clone(), checkpoint, scheduler, waves, slots, progress, done })
+        MilestoneSupervisor::new(MilestoneParts {
+            ctx: ctx.clone(),
+            checkpoint,
+            scheduler,
+            waves,
+            slots,
+            progress,
+            done,
+        })
     });
-    let _signals = signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
-    ended.await.context("the milestone supervisor stopped without reporting the run's end")
+    let _signals =
+        signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
+    ended
+        .await
+        .context("the milestone supervisor stopped without reporting the run's end")
 }
 
 fn env_factory(
@@ -49,7 +71,12 @@ fn env_factory(
     supervisor: &Addr<MilestoneSupervisor>,
     slots: &Arc<Semaphore>,
 ) -> EnvFactory {
-    let (ctx, checkpoint, supervisor, slots) = (ctx.clone(), checkpoint.clone(), supervisor.clone(), slots.clone());
+    let (ctx, checkpoint, supervisor, slots) = (
+        ctx.clone(),
+        checkpoint.clone(),
+        supervisor.clone(),
+        slots.clone(),
+    );
     Arc::new(move |issue| IssueEnv {
         ctx: ctx.clone(),
         issue,

@@ -33,7 +33,8 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         run.started_at.format("%Y-%m-%d %H:%M UTC"),
         run.status
     );
-    let plan: Plan = serde_json::from_value(run.plan.clone()).map_err(|e| anyhow!("the checkpoint's plan is unreadable: {e}"))?;
+    let plan: Plan = serde_json::from_value(run.plan.clone())
+        .map_err(|e| anyhow!("the checkpoint's plan is unreadable: {e}"))?;
     let grace = req.settings.worker.grace.get();
     for row in store.load_issues(run.id)? {
         stop_leftover_worker(&mut store, &row, grace).await?;
@@ -46,7 +47,15 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         .iter()
         .map(|r| {
             let blockers = in_run_blockers(&plan, r.issue, &rows);
-            (r.issue, RunIssue { number: r.issue, title: r.title.clone(), wave: r.wave, blockers })
+            (
+                r.issue,
+                RunIssue {
+                    number: r.issue,
+                    title: r.title.clone(),
+                    wave: r.wave,
+                    blockers,
+                },
+            )
         })
         .collect();
     let base = match &req.settings.base_branch {
@@ -73,11 +82,25 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
 /// A worker recorded in the checkpoint may still run if the orchestrator
 /// was killed; stop it (only if pid and start time still match) before the
 /// issue is looked at again.
-async fn stop_leftover_worker(store: &mut Store, row: &IssueRow, grace: std::time::Duration) -> anyhow::Result<()> {
-    let Some(worker) = row.worker else { return Ok(()) };
-    let identity = ProcessIdentity { pid: worker.pid, start_ticks: worker.start_ticks };
+async fn stop_leftover_worker(
+    store: &mut Store,
+    row: &IssueRow,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
+    let Some(worker) = row.worker else {
+        return Ok(());
+    };
+    let identity = ProcessIdentity {
+        pid: worker.pid,
+        start_ticks: worker.start_ticks,
+    };
     let outcome = kill_group_if_same(identity, grace).await;
-    tracing::info!(issue = row.issue.0, pid = worker.pid, ?outcome, "checked a worker left by the previous run");
+    tracing::info!(
+        issue = row.issue.0,
+        pid = worker.pid,
+        ?outcome,
+        "checked a worker left by the previous run"
+    );
     store.clear_worker(row.run_id, row.issue)?;
     Ok(())
 }
@@ -88,17 +111,31 @@ fn reopen(store: &mut Store, row: &IssueRow) -> anyhow::Result<()> {
     let why = match row.state {
         IssueState::Failed => "resumed: try the failed issue again",
         IssueState::Running => "resumed: the previous run stopped while a worker ran",
-        IssueState::Skipped if row.skip_reason.as_deref().is_some_and(|r| r.starts_with(BLOCKER_SKIP_PREFIX)) => {
+        IssueState::Skipped
+            if row
+                .skip_reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with(BLOCKER_SKIP_PREFIX)) =>
+        {
             "resumed: its blocker is tried again"
         }
         _ => return Ok(()),
     };
-    store.reopen_for_resume(row.run_id, row.issue, IssueState::Pending, why, IssuePatch::new())?;
+    store.reopen_for_resume(
+        row.run_id,
+        row.issue,
+        IssueState::Pending,
+        why,
+        IssuePatch::new(),
+    )?;
     Ok(())
 }
 
 fn in_run_blockers(plan: &Plan, issue: IssueNumber, rows: &[IssueRow]) -> Vec<IssueNumber> {
-    plan.blockers_of(issue).into_iter().filter(|b| rows.iter().any(|r| r.issue == *b)).collect()
+    plan.blockers_of(issue)
+        .into_iter()
+        .filter(|b| rows.iter().any(|r| r.issue == *b))
+        .collect()
 }
 
 fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Result<Scheduler> {
@@ -112,8 +149,12 @@ fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Re
     let known = rows.iter().filter_map(|r| {
         let status = match r.state {
             IssueState::Merged => IssueStatus::Merged,
-            IssueState::Skipped => IssueStatus::Skipped { reason: r.skip_reason.clone().unwrap_or_default() },
-            IssueState::Failed => IssueStatus::Failed { reason: r.last_error.clone().unwrap_or_default() },
+            IssueState::Skipped => IssueStatus::Skipped {
+                reason: r.skip_reason.clone().unwrap_or_default(),
+            },
+            IssueState::Failed => IssueStatus::Failed {
+                reason: r.last_error.clone().unwrap_or_default(),
+            },
             _ => return None,
         };
         Some((r.issue, status))

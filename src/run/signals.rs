@@ -22,7 +22,11 @@ impl Drop for SignalWatch {
 }
 
 fn cause_of(signal: i32) -> StopCause {
-    if signal == SIGINT { StopCause::Interrupt } else { StopCause::Terminate }
+    if signal == SIGINT {
+        StopCause::Interrupt
+    } else {
+        StopCause::Terminate
+    }
 }
 
 /// Starts the watcher thread; shutdown requests go to `supervisor`.

@@ -39,7 +39,8 @@ impl RunRequest {
 /// Runs (or resumes) the target and returns the process's exit.
 pub async fn start(req: RunRequest) -> anyhow::Result<Exit> {
     let db = req.db_path();
-    let store = Store::open(&db).with_context(|| format!("open the checkpoint {}", db.display()))?;
+    let store =
+        Store::open(&db).with_context(|| format!("open the checkpoint {}", db.display()))?;
     let key = req.target.key();
     if let Some(run) = store.find_unfinished_run(&req.repo, &key)? {
         if !req.resume {
@@ -52,11 +53,20 @@ pub async fn start(req: RunRequest) -> anyhow::Result<Exit> {
     if req.resume {
         return match store.latest_run(&req.repo, &key)? {
             Some(run) => {
-                let finished = run.finished_at.map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
-                println!("Nothing to resume: the last run for {} finished {}{finished}.", run.target_label, run.status);
+                let finished = run
+                    .finished_at
+                    .map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                println!(
+                    "Nothing to resume: the last run for {} finished {}{finished}.",
+                    run.target_label, run.status
+                );
                 Ok(Exit::Success)
             }
-            None => bail!("no run to resume for {}; start one without --resume", req.target.label()),
+            None => bail!(
+                "no run to resume for {}; start one without --resume",
+                req.target.label()
+            ),
         };
     }
     fresh::fresh(req, store).await

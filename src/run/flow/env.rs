@@ -62,47 +62,90 @@ impl IssueEnv {
     }
 
     pub async fn row(&self) -> Result<IssueRow, FlowError> {
-        self.store(LoadIssue { run: self.ctx.run_id, issue: self.issue }).await
+        self.store(LoadIssue {
+            run: self.ctx.run_id,
+            issue: self.issue,
+        })
+        .await
     }
 
     /// Persists a state change, then tells the supervisor about it.
-    pub async fn transition(&self, to: IssueState, patch: IssuePatch) -> Result<IssueRow, FlowError> {
+    pub async fn transition(
+        &self,
+        to: IssueState,
+        patch: IssuePatch,
+    ) -> Result<IssueRow, FlowError> {
         let from = self.row().await?.state;
-        let row = self.store(Transition { run: self.ctx.run_id, issue: self.issue, to, patch }).await?;
-        self.progress.do_send(IssueProgressed { issue: self.issue, from, to, pr: row.pr, note: None });
+        let row = self
+            .store(Transition {
+                run: self.ctx.run_id,
+                issue: self.issue,
+                to,
+                patch,
+            })
+            .await?;
+        self.progress.do_send(IssueProgressed {
+            issue: self.issue,
+            from,
+            to,
+            pr: row.pr,
+            note: None,
+        });
         Ok(row)
     }
 
     /// Persists columns without a state change.
     pub async fn update(&self, patch: IssuePatch) -> Result<IssueRow, FlowError> {
-        self.store(UpdateIssue { run: self.ctx.run_id, issue: self.issue, patch }).await
+        self.store(UpdateIssue {
+            run: self.ctx.run_id,
+            issue: self.issue,
+            patch,
+        })
+        .await
     }
 
     /// Appends to the event log (an intent recorded before a side effect).
     pub async fn event(&self, kind: &str, detail: String) -> Result<(), FlowError> {
-        let msg = AppendEvent { run: self.ctx.run_id, issue: Some(self.issue), kind: kind.into(), detail: Some(detail) };
+        let msg = AppendEvent {
+            run: self.ctx.run_id,
+            issue: Some(self.issue),
+            kind: kind.into(),
+            detail: Some(detail),
+        };
         self.store(msg).await.map(|_| ())
     }
 
     /// Tells the human watching something that changes no state.
     pub fn note(&self, text: impl Into<String>) {
-        self.notes.do_send(IssueNoted { issue: self.issue, text: text.into() });
+        self.notes.do_send(IssueNoted {
+            issue: self.issue,
+            text: text.into(),
+        });
     }
 
     pub async fn fail(&self, reason: impl Into<String>) -> Result<IssueOutcome, FlowError> {
         let reason = reason.into();
-        self.transition(IssueState::Failed, IssuePatch::new().last_error(reason.clone())).await?;
+        self.transition(
+            IssueState::Failed,
+            IssuePatch::new().last_error(reason.clone()),
+        )
+        .await?;
         Ok(IssueOutcome::Failed { reason })
     }
 
     pub async fn skip(&self, reason: impl Into<String>) -> Result<IssueOutcome, FlowError> {
         let reason = reason.into();
-        self.transition(IssueState::Skipped, IssuePatch::new().skip_reason(reason.clone())).await?;
+        self.transition(
+            IssueState::Skipped,
+            IssuePatch::new().skip_reason(reason.clone()),
+        )
+        .await?;
         Ok(IssueOutcome::Skipped { reason })
     }
 
     pub async fn merged(&self, pr: PrNumber) -> Result<IssueOutcome, FlowError> {
-        self.transition(IssueState::Merged, IssuePatch::new().pr(pr)).await?;
+        self.transition(IssueState::Merged, IssuePatch::new().pr(pr))
+            .await?;
         Ok(IssueOutcome::Merged { pr })
     }
 

@@ -58,7 +58,10 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
 }
 
 /// The worker's working directory, or `None` when the checkout is dirty.
-async fn prepare_workdir(env: &IssueEnv, branch: &BranchName) -> Result<Option<PathBuf>, FlowError> {
+async fn prepare_workdir(
+    env: &IssueEnv,
+    branch: &BranchName,
+) -> Result<Option<PathBuf>, FlowError> {
     let ctx = &env.ctx;
     let base = &ctx.base;
     if !ctx.uses_worktrees() {
@@ -78,9 +81,16 @@ async fn prepare_workdir(env: &IssueEnv, branch: &BranchName) -> Result<Option<P
     }
     // A dependent must start from a base that already has its blockers' merges.
     ctx.git.fetch("origin", &[base.0.as_str()]).await?;
-    let record = RecordWorktree { run: ctx.run_id, issue: env.issue, path: path.clone(), branch: branch.clone() };
+    let record = RecordWorktree {
+        run: ctx.run_id,
+        issue: env.issue,
+        path: path.clone(),
+        branch: branch.clone(),
+    };
     env.store(record).await?;
-    ctx.git.worktree_add(&path, branch, &format!("origin/{}", base.0)).await?;
+    ctx.git
+        .worktree_add(&path, branch, &format!("origin/{}", base.0))
+        .await?;
     Ok(Some(path))
 }
 
@@ -90,7 +100,10 @@ async fn after_worker(env: &IssueEnv, outcome: WorkerOutcome) -> Result<Implemen
     let row = env.row().await?;
     let found = existing_work(env, &row).await?;
     if !outcome.exit.succeeded() && matches!(found, Found::Open { .. } | Found::Branch(_)) {
-        env.note(format!("worker {} but left work behind; going on with it", outcome.exit));
+        env.note(format!(
+            "worker {} but left work behind; going on with it",
+            outcome.exit
+        ));
     }
     match found {
         Found::Open { pull, linked } => adopt(env, pull, linked).await.map(Implemented::Pr),
@@ -100,7 +113,9 @@ async fn after_worker(env: &IssueEnv, outcome: WorkerOutcome) -> Result<Implemen
             let reason = format!("PR {} was closed without merging", pull.number);
             Ok(Implemented::Done(env.fail(reason).await?))
         }
-        Found::IssueClosed => Ok(Implemented::Done(env.skip("the issue was closed on GitHub").await?)),
+        Found::IssueClosed => Ok(Implemented::Done(
+            env.skip("the issue was closed on GitHub").await?,
+        )),
         Found::Nothing => Ok(Implemented::Done(env.fail(nothing_reason(&outcome)).await?)),
     }
 }
@@ -114,9 +129,16 @@ fn nothing_reason(outcome: &WorkerOutcome) -> String {
 }
 
 /// Records an existing PR as the issue's.
-pub async fn adopt(env: &IssueEnv, pull: PullRequest, linked: bool) -> Result<PullRequest, FlowError> {
+pub async fn adopt(
+    env: &IssueEnv,
+    pull: PullRequest,
+    linked: bool,
+) -> Result<PullRequest, FlowError> {
     if !linked {
-        env.note(format!("PR {} does not say \"Closes #{}\"; using it for its branch name", pull.number, env.issue.0));
+        env.note(format!(
+            "PR {} does not say \"Closes #{}\"; using it for its branch name",
+            pull.number, env.issue.0
+        ));
     }
     let patch = IssuePatch::new()
         .pr(pull.number)

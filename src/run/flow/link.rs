@@ -20,7 +20,10 @@ static KEYWORD_REF: LazyLock<Regex> = LazyLock::new(|| {
 pub fn links_issue(body: &str, repo: &RepoSlug, issue: IssueNumber) -> bool {
     KEYWORD_REF.captures_iter(body).any(|c| {
         let same_repo = match c.get(1).or(c.get(2)) {
-            Some(slug) => slug.as_str().parse::<RepoSlug>().is_ok_and(|s| s.same_as(repo)),
+            Some(slug) => slug
+                .as_str()
+                .parse::<RepoSlug>()
+                .is_ok_and(|s| s.same_as(repo)),
             None => true,
         };
         same_repo && c[3].parse::<u64>().ok() == Some(issue.0)

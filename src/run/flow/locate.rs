@@ -17,7 +17,10 @@ pub enum Found {
     /// Its PR, already merged.
     Merged(PullRequest),
     /// Its open PR.
-    Open { pull: PullRequest, linked: bool },
+    Open {
+        pull: PullRequest,
+        linked: bool,
+    },
     /// The PR the checkpoint knows was closed without merging.
     Closed(PullRequest),
     /// A pushed branch with commits ahead of the base, and no PR.
@@ -42,7 +45,10 @@ pub async fn existing_work(env: &IssueEnv, row: &IssueRow) -> Result<Found, Flow
         return Ok(if pull.merged {
             Found::Merged(pull.clone())
         } else {
-            Found::Open { pull: pull.clone(), linked }
+            Found::Open {
+                pull: pull.clone(),
+                linked,
+            }
         });
     }
     for branch in branches {
@@ -93,6 +99,9 @@ async fn issue_branches(env: &IssueEnv, row: &IssueRow) -> Result<Vec<BranchName
 async fn commits_ahead(env: &IssueEnv, branch: &BranchName) -> Result<u32, FlowError> {
     let base = &env.ctx.base.0;
     let git = &env.ctx.git;
-    git.fetch("origin", &[base.as_str(), branch.0.as_str()]).await?;
-    Ok(git.commits_ahead(&format!("origin/{base}"), &format!("origin/{}", branch.0)).await?)
+    git.fetch("origin", &[base.as_str(), branch.0.as_str()])
+        .await?;
+    Ok(git
+        .commits_ahead(&format!("origin/{base}"), &format!("origin/{}", branch.0))
+        .await?)
 }

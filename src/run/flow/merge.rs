@@ -16,20 +16,32 @@ use super::env::{FlowError, IssueEnv};
 pub enum Merge {
     Done(IssueOutcome),
     /// GitHub refused (405 not mergeable, 409 head moved): for the human, never retried blindly.
-    Refused { status: u16, message: String },
+    Refused {
+        status: u16,
+        message: String,
+    },
 }
 
 /// Squash-merges `pull` if its head is still `sha`.
-pub async fn merge(env: &IssueEnv, pull: &PullRequest, sha: &CommitSha) -> Result<Merge, FlowError> {
+pub async fn merge(
+    env: &IssueEnv,
+    pull: &PullRequest,
+    sha: &CommitSha,
+) -> Result<Merge, FlowError> {
     let gh = &env.ctx.gh;
-    env.event("merging", format!("PR {} at {}", pull.number, sha.short())).await?;
+    env.event("merging", format!("PR {} at {}", pull.number, sha.short()))
+        .await?;
     let title = format!("{} (#{})", pull.title, pull.number.0);
     match gh.squash_merge(pull.number, sha, &title).await? {
         MergeOutcome::Refused { status, message } => Ok(Merge::Refused { status, message }),
         MergeOutcome::Merged { sha: merge_sha } => {
             let confirmed = gh.get_pull(pull.number).await?.merged;
             if !confirmed {
-                env.note(format!("GitHub answered merged ({}) but PR {} does not read as merged yet", merge_sha.short(), pull.number));
+                env.note(format!(
+                    "GitHub answered merged ({}) but PR {} does not read as merged yet",
+                    merge_sha.short(),
+                    pull.number
+                ));
             }
             let row = env.row().await?;
             if row.state != IssueState::Merged {
@@ -65,10 +77,18 @@ async fn remove_worktree(env: &IssueEnv) -> Result<(), FlowError> {
     }
     let changes = crate::git::Git::new(&path).uncommitted_changes().await?;
     if !changes.is_empty() {
-        env.note(format!("kept worktree {}: it has uncommitted changes ({})", path.display(), changes.join(", ")));
+        env.note(format!(
+            "kept worktree {}: it has uncommitted changes ({})",
+            path.display(),
+            changes.join(", ")
+        ));
         return Ok(());
     }
     ctx.git.worktree_remove(&path, true).await?;
-    env.store(WorktreeRemoved { run: ctx.run_id, path }).await?;
+    env.store(WorktreeRemoved {
+        run: ctx.run_id,
+        path,
+    })
+    .await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod implement;
 pub mod link;
 pub mod locate;
 pub mod merge;
+pub mod review_stage;
 pub mod worker;
 
 pub use env::{FlowError, IssueEnv};
@@ -30,7 +31,7 @@ pub async fn drive(env: &IssueEnv) -> Result<IssueOutcome, FlowError> {
         Implemented::Pr(pull) => pull,
         Implemented::Done(outcome) => return Ok(outcome),
     };
-    crate::review::drive(env, pull).await
+    review_stage::drive(env, pull).await
 }
 
 /// The outcome of an issue already in a final state.
@@ -38,8 +39,12 @@ fn settled(row: &IssueRow) -> Option<IssueOutcome> {
     let reason = |r: &Option<String>| r.clone().unwrap_or_default();
     match row.state {
         IssueState::Merged => row.pr.map(|pr| IssueOutcome::Merged { pr }),
-        IssueState::Skipped => Some(IssueOutcome::Skipped { reason: reason(&row.skip_reason) }),
-        IssueState::Failed => Some(IssueOutcome::Failed { reason: reason(&row.last_error) }),
+        IssueState::Skipped => Some(IssueOutcome::Skipped {
+            reason: reason(&row.skip_reason),
+        }),
+        IssueState::Failed => Some(IssueOutcome::Failed {
+            reason: reason(&row.last_error),
+        }),
         _ => None,
     }
 }
@@ -48,22 +53,38 @@ fn settled(row: &IssueRow) -> Option<IssueOutcome> {
 async fn obtain_pr(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, FlowError> {
     let done = |o| Ok(Implemented::Done(o));
     match locate::existing_work(env, row).await? {
-        Found::Open { pull, linked } => Ok(Implemented::Pr(adopt_if_new(env, row, pull, linked).await?)),
+        Found::Open { pull, linked } => {
+            Ok(Implemented::Pr(adopt_if_new(env, row, pull, linked).await?))
+        }
         Found::Branch(branch) => Ok(Implemented::Pr(implement::open_pr(env, &branch).await?)),
         Found::Merged(pull) => done(env.merged(pull.number).await?),
-        Found::Closed(pull) => done(env.fail(format!("PR {} was closed without merging", pull.number)).await?),
+        Found::Closed(pull) => done(
+            env.fail(format!("PR {} was closed without merging", pull.number))
+                .await?,
+        ),
         Found::IssueClosed => done(env.skip("the issue was closed on GitHub").await?),
         Found::Nothing => implement::implement(env, row).await,
     }
 }
 
 /// A PR found before any worker ran is recorded unless the row already has it.
-async fn adopt_if_new(env: &IssueEnv, row: &IssueRow, pull: PullRequest, linked: bool) -> Result<PullRequest, FlowError> {
-    if row.pr == Some(pull.number) && row.state != IssueState::Pending && row.state != IssueState::Running {
+async fn adopt_if_new(
+    env: &IssueEnv,
+    row: &IssueRow,
+    pull: PullRequest,
+    linked: bool,
+) -> Result<PullRequest, FlowError> {
+    if row.pr == Some(pull.number)
+        && row.state != IssueState::Pending
+        && row.state != IssueState::Running
+    {
         return Ok(pull);
     }
     if row.pr.is_none() {
-        env.note(format!("found existing PR {}; going straight to review", pull.number));
+        env.note(format!(
+            "found existing PR {}; going straight to review",
+            pull.number
+        ));
     }
     implement::adopt(env, pull, linked).await
 }

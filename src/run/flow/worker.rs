@@ -54,9 +54,16 @@ pub async fn run(env: &IssueEnv, launch: Launch) -> Result<WorkerRun, FlowError>
     let running = worker::spawn(spec)?;
     let identity = running.identity();
     let (run, issue) = (env.ctx.run_id, env.issue);
-    let worker = WorkerRef { pid: identity.pid, start_ticks: identity.start_ticks };
+    let worker = WorkerRef {
+        pid: identity.pid,
+        start_ticks: identity.start_ticks,
+    };
     env.store(RecordWorker { run, issue, worker }).await?;
-    env.note(format!("{} worker started (pid {}, log {log})", launch.kind.as_str(), identity.pid));
+    env.note(format!(
+        "{} worker started (pid {}, log {log})",
+        launch.kind.as_str(),
+        identity.pid
+    ));
     let outcome = running.wait(env.stop.clone()).await;
     drop(permit);
     env.store(ClearWorker { run, issue }).await?;

@@ -1,0 +1,85 @@
+//! The main command: plan the target, and unless `--dry-run`, run it.
+
+use anyhow::anyhow;
+
+use super::CliError;
+use super::args::{CommonArgs, RunArgs};
+use super::context;
+use super::exit::Exit;
+use super::plan_cmd;
+use crate::plan::Target;
+use crate::run::{self, RunRequest};
+
+pub fn main(run: RunArgs, common: CommonArgs) -> Result<Exit, CliError> {
+    let target = Target::parse(&run.target).map_err(|e| CliError::Usage(e.to_string()))?;
+    let settings = context::load_settings(&common, Some(&run))?;
+    actix::System::new().block_on(execute(target, run, common, settings))
+}
+
+async fn execute(
+    target: Target,
+    run: RunArgs,
+    common: CommonArgs,
+    settings: crate::config::Settings,
+) -> Result<Exit, CliError> {
+    let cwd =
+        std::env::current_dir().map_err(|e| anyhow!("cannot read the current directory: {e}"))?;
+    let root = context::checkout_root(&cwd).await;
+    let repo = context::resolve_repo(&settings, root.as_deref()).await?;
+    let gh = context::github_client(&settings, repo.clone())?;
+    if run.dry_run {
+        let planned = plan_cmd::make_plan(&*gh, &target, &settings, None)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if common.json {
+            println!("{}", plan_cmd::render_json(&planned));
+        } else {
+            println!("{}", plan_cmd::render_text(&planned));
+        }
+        return Ok(match plan_cmd::blocking_problem(&planned.plan) {
+            Some(problem) => {
+                eprintln!("{problem}");
+                Exit::Failure
+            }
+            None => Exit::Success,
+        });
+    }
+    let Some(root) = root else {
+        return Err(anyhow!(
+            "not inside a git checkout: run from a clone of {repo} (workers need one); --dry-run works anywhere"
+        )
+        .into());
+    };
+    let request = RunRequest {
+        target,
+        settings,
+        repo,
+        root,
+        gh,
+        resume: run.resume,
+        only_wave: run.wave,
+        json: common.json,
+        command_line: command_line(),
+    };
+    Ok(run::start(request).await?)
+}
+
+/// The command as typed, quoted where a shell would need it, for messages
+/// that suggest running it again.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--resume")
+        .collect();
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "\"'$`\\".contains(c)) {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    format!("auto-milestone {}", quoted.join(" "))
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::duration::Dur;
+use crate::worker::template;
 
 /// How issues are released to workers.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -20,21 +21,6 @@ pub enum Schedule {
 
 fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
-}
-
-/// The spec's flags for every headless `claude -p` worker.
-const WORKER_TAIL: [&str; 5] = [
-    "--model",
-    "opus",
-    "--output-format",
-    "text",
-    "--dangerously-skip-permissions",
-];
-
-fn claude(prompt: &str, budget: &str) -> Vec<String> {
-    let mut out = argv(&["claude", "-p", prompt, "--max-budget-usd", budget]);
-    out.extend(WORKER_TAIL.iter().map(|s| s.to_string()));
-    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,7 +95,7 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            command: claude("/auto-issue {issue}", "5"),
+            command: argv(&template::DEFAULT_WORKER),
             timeout: Dur::mins(60),
             stall_timeout: Dur::mins(15),
             grace: Dur::secs(10),
@@ -140,10 +126,7 @@ impl Default for CiSettings {
             poll_min: Dur::secs(10),
             poll_max: Dur::secs(60),
             max_fix_attempts: 2,
-            fix_command: claude(
-                "Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push.",
-                "2",
-            ),
+            fix_command: argv(&template::DEFAULT_CI_FIX),
         }
     }
 }
@@ -167,14 +150,8 @@ impl Default for ReviewSettings {
             bots: vec!["coderabbitai[bot]".into()],
             wait: Dur::mins(5),
             max_rounds: 2,
-            fix_command: claude(
-                "Address review comments on PR #{pr}: {comments}. Fix issues, commit and push.",
-                "3",
-            ),
-            changes_command: claude(
-                "Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push.",
-                "3",
-            ),
+            fix_command: argv(&template::DEFAULT_REVIEW_FIX),
+            changes_command: argv(&template::DEFAULT_CHANGES_FIX),
         }
     }
 }

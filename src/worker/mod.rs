@@ -7,7 +7,7 @@ mod process;
 mod registry;
 mod spawner;
 mod stop;
-mod template;
+pub mod template;
 
 #[cfg(test)]
 mod tests;

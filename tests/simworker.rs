@@ -34,7 +34,12 @@ fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=test", "-c", "user.email=test@example.invalid"])
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
         .args(["-c", "commit.gpgsign=false"])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -48,7 +53,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
 impl World {
     fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "--bare", "-b", "main", "origin.git"]);
+        git(
+            dir.path(),
+            &["init", "-q", "--bare", "-b", "main", "origin.git"],
+        );
         git(dir.path(), &["clone", "-q", "origin.git", "work"]);
         let work = dir.path().join("work");
         std::fs::write(work.join("README.md"), "# widgets\n").unwrap();
@@ -124,7 +132,10 @@ impl World {
 
     /// A file as committed at the tip of `branch` in `origin`.
     fn file_on(&self, branch: &str, path: &str) -> String {
-        git(&self.bare(), &["show", &format!("refs/heads/{branch}:{path}")])
+        git(
+            &self.bare(),
+            &["show", &format!("refs/heads/{branch}:{path}")],
+        )
     }
 
     fn pulls(&self) -> Vec<(u64, String, String, PullInfo)> {
@@ -201,8 +212,14 @@ async fn the_default_outcome_pushes_the_branch_and_opens_the_pr() {
     let t = env.console.transcript();
     let n = t.stdout.len();
     assert_eq!(t.stdout[n - 3], format!("PR: #{number}"));
-    assert!(t.stdout[n - 2].starts_with("URL: http://127.0.0.1:"), "{t:?}");
-    assert!(t.stdout[n - 2].ends_with(&format!("/pull/{number}")), "{t:?}");
+    assert!(
+        t.stdout[n - 2].starts_with("URL: http://127.0.0.1:"),
+        "{t:?}"
+    );
+    assert!(
+        t.stdout[n - 2].ends_with(&format!("/pull/{number}")),
+        "{t:?}"
+    );
     let envelope = last_envelope(&t);
     assert_eq!(envelope["type"], "result");
     assert_eq!(envelope["is_error"], false);
@@ -314,12 +331,22 @@ async fn a_typo_in_the_directives_fails_setup_and_pushes_nothing() {
 }
 
 #[tokio::test]
-async fn a_missing_issue_is_a_failure() {
+async fn a_missing_issue_or_a_pr_number_is_a_failure() {
     let w = World::new();
     let env = w.env(&w.work());
     assert_eq!(simworker::run(work(IssueNumber(99)), &env).await, 1);
     let t = env.console.transcript();
     assert!(t.stderr.iter().any(|l| l.contains("#99")), "{t:?}");
+
+    let pr = open_pr(&w, w.issue("Real", "")).await;
+    let env = w.env(&w.work());
+    assert_eq!(simworker::run(work(IssueNumber(pr)), &env).await, 1);
+    let t = env.console.transcript();
+    assert!(
+        t.stderr.iter().any(|l| l.contains("is a pull request")),
+        "{t:?}"
+    );
+    assert_eq!(w.pulls().len(), 1, "no PR for the PR");
 }
 
 /// Asks the sandbox CI about `sha` and waits until every check run completed;
@@ -370,14 +397,24 @@ async fn fix_ci_removes_the_marker_from_a_fresh_checkout_and_moves_the_head() {
     assert_ne!(after, before, "the fix pushed a new head");
     let file = w.file_on(&branch, "sim/issue-1.md");
     assert!(!file.contains("CI_FAIL"), "{file}");
-    assert!(file.starts_with("# Red build"), "the rest of the file stays");
+    assert!(
+        file.starts_with("# Red build"),
+        "the rest of the file stays"
+    );
     assert_eq!(ci_conclusions(&w, &after).await, ["success"]);
 
     let again = w.env(&fixer);
     assert_eq!(simworker::run(fix(Mode::FixCi, pr, ""), &again).await, 0);
-    assert_eq!(w.head(&branch).unwrap(), after, "nothing to fix, nothing pushed");
+    assert_eq!(
+        w.head(&branch).unwrap(),
+        after,
+        "nothing to fix, nothing pushed"
+    );
     let t = again.console.transcript();
-    assert!(t.stdout.iter().any(|l| l.contains("Nothing to fix")), "{t:?}");
+    assert!(
+        t.stdout.iter().any(|l| l.contains("Nothing to fix")),
+        "{t:?}"
+    );
 }
 
 #[tokio::test]
@@ -429,7 +466,8 @@ async fn changes_store_the_feedback_literally() {
     let branch = w.pulls()[0].3.head_ref.clone();
     let before = w.head(&branch).unwrap();
 
-    let feedback = "Rename it to \"Widget\" and don't touch 'main';\n$(rm -rf /) `id` && echo $HOME > /tmp/x";
+    let feedback =
+        "Rename it to \"Widget\" and don't touch 'main';\n$(rm -rf /) `id` && echo $HOME > /tmp/x";
     let env = w.env(&w.work());
     assert_eq!(
         simworker::run(fix(Mode::Changes, pr, feedback), &env).await,
@@ -442,7 +480,10 @@ async fn changes_store_the_feedback_literally() {
 
     let empty = w.env(&w.work());
     let head = w.head(&branch).unwrap();
-    assert_eq!(simworker::run(fix(Mode::Changes, pr, "  "), &empty).await, 0);
+    assert_eq!(
+        simworker::run(fix(Mode::Changes, pr, "  "), &empty).await,
+        0
+    );
     assert_eq!(w.head(&branch).unwrap(), head, "no feedback, no push");
 }
 
@@ -457,7 +498,15 @@ async fn parallel_workers_overlap_each_in_its_own_worktree() {
         let branch = format!("feat/issue-{n}-parallel-{n}");
         git(
             &w.work(),
-            &["worktree", "add", "-q", "-b", &branch, tree.to_str().unwrap(), "main"],
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                &branch,
+                tree.to_str().unwrap(),
+                "main",
+            ],
         );
         let mut env = w.env(&tree);
         env.trace_dir = Some(traces.clone());
@@ -470,11 +519,15 @@ async fn parallel_workers_overlap_each_in_its_own_worktree() {
 
     let events = trace::read(&traces).unwrap();
     assert_eq!(events.len(), 6, "{events:?}");
-    let of = |kind: &str| -> Vec<&TraceEvent> { events.iter().filter(|e| e.event == kind).collect() };
+    let of =
+        |kind: &str| -> Vec<&TraceEvent> { events.iter().filter(|e| e.event == kind).collect() };
     let (starts, ends) = (of("start"), of("end"));
     let last_start = starts.iter().map(|e| e.at_ms).max().unwrap();
     let first_end = ends.iter().map(|e| e.at_ms).min().unwrap();
-    assert!(last_start < first_end, "every worker started before any ended");
+    assert!(
+        last_start < first_end,
+        "every worker started before any ended"
+    );
     let mut cwds: Vec<_> = starts.iter().map(|e| e.cwd.clone()).collect();
     cwds.sort();
     cwds.dedup();
@@ -483,7 +536,10 @@ async fn parallel_workers_overlap_each_in_its_own_worktree() {
         let mine: Vec<_> = events.iter().filter(|e| e.issue == Some(issue.0)).collect();
         assert_eq!(mine.len(), 2);
         assert!(mine.iter().all(|e| e.cwd == env.cwd && e.mode == "work"));
-        assert_eq!(mine.iter().find(|e| e.event == "end").unwrap().exit, Some(0));
+        assert_eq!(
+            mine.iter().find(|e| e.event == "end").unwrap().exit,
+            Some(0)
+        );
     }
 }
 

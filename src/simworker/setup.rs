@@ -54,7 +54,7 @@ impl FromStr for Mode {
             .find(|m| m.as_str() == s)
             .ok_or_else(|| {
                 SimError::Setup(format!(
-                    "unknown --mode {s:?}: use work, fix-ci, fix-review or changes"
+                    "read --mode {s:?}: use work, fix-ci, fix-review or changes"
                 ))
             })
     }
@@ -116,17 +116,20 @@ impl SimEnv {
         };
         let repo = get("AUTO_MILESTONE_REPO")
             .or_else(|| get("GITHUB_REPOSITORY"))
-            .ok_or_else(|| SimError::Setup("set AUTO_MILESTONE_REPO to OWNER/NAME".into()))?;
+            .ok_or_else(|| {
+                SimError::Setup("find the repository: set AUTO_MILESTONE_REPO to OWNER/NAME".into())
+            })?;
         let repo = repo
             .parse()
             .map_err(|e| SimError::Setup(format!("read AUTO_MILESTONE_REPO: {e}")))?;
         let api_url = get("GITHUB_API_URL").ok_or_else(|| {
             SimError::Setup(
-                "set GITHUB_API_URL (the sandbox's URL) for the simulated worker".into(),
+                "find the GitHub API: set GITHUB_API_URL (the sandbox's URL) for the simulated worker".into(),
             )
         })?;
-        let (token, _) =
-            auth::discover(&get, || None).map_err(|e| SimError::Setup(e.to_string()))?;
+        let (token, _) = auth::discover(&get, || None).map_err(|_| {
+            SimError::Setup("find a GitHub token: set GITHUB_TOKEN or GH_TOKEN".into())
+        })?;
         let number = |name: &str| -> Result<Option<u64>, SimError> {
             get(name)
                 .map(|v| {
@@ -164,7 +167,7 @@ impl SimEnv {
             self.repo.clone(),
             RetryPolicy::default(),
         )
-        .map_err(|e| SimError::Setup(e.to_string()))
+        .map_err(|e| SimError::Setup(format!("set up the GitHub client: {e}")))
     }
 }
 

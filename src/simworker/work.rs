@@ -27,6 +27,12 @@ pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
     let issue = read_issue(&client, number)
         .await?
         .ok_or_else(|| SimError::Missing(format!("find issue #{} in {}", number.0, env.repo)))?;
+    if issue.is_pull_request {
+        return Err(SimError::Missing(format!(
+            "work on #{}: it is a pull request, not an issue",
+            number.0
+        )));
+    }
     let d = directives::parse(&issue.body)?;
     let console = &env.console;
     console.out(&format!("Working on issue #{}: {}", number.0, issue.title));

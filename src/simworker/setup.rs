@@ -127,7 +127,7 @@ impl SimEnv {
                 "find the GitHub API: set GITHUB_API_URL (the sandbox's URL) for the simulated worker".into(),
             )
         })?;
-        let (token, _) = auth::discover(&get, || None).map_err(|_| {
+        let (token, _) = auth::discover(get, || None).map_err(|_| {
             SimError::Setup("find a GitHub token: set GITHUB_TOKEN or GH_TOKEN".into())
         })?;
         let number = |name: &str| -> Result<Option<u64>, SimError> {

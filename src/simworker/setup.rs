@@ -95,7 +95,7 @@ pub struct SimEnv {
     pub issue: Option<IssueNumber>,
     /// `AUTO_MILESTONE_BRANCH`: the branch the orchestrator suggests.
     pub branch: Option<BranchName>,
-    /// `AUTO_MILESTONE_PR`.
+    /// `AUTO_MILESTONE_PR`; informational, fix modes take the PR from their argument.
     pub pr: Option<PrNumber>,
     /// `AUTO_MILESTONE_SIM_TRACE`: where to append the test trace.
     pub trace_dir: Option<PathBuf>,

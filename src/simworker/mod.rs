@@ -1,1 +1,136 @@
 //! The simulated coding-agent worker used by the demo and the tests.
+//!
+//! `auto-milestone sim-worker [--mode M] [--text T] N` stands in for
+//! `claude -p "/auto-issue N"` and the fix workers, so the orchestrator is
+//! exercised for real: the worker runs in the directory it is given (a
+//! checkout or worktree whose `origin` is a local bare repository), commits,
+//! pushes to `origin`, and opens the PR through the crate's GitHub client
+//! (`GITHUB_API_URL`, token from `GITHUB_TOKEN` / `GH_TOKEN`).
+//!
+//! What it does is scripted by the issue: `<!-- sim: key[=value], ... -->`
+//! comments in the issue body (grammar in [`directives`]):
+//!
+//! | key | effect |
+//! | --- | --- |
+//! | `outcome=pr` (default) | branch from HEAD, commit `sim/issue-N.md`, push, open the PR (`Closes #N`), print `PR: #n` / `URL: ...`, exit 0 |
+//! | `outcome=no-push` | do nothing useful, exit 0 |
+//! | `outcome=push-no-pr` | commit and push, no PR, exit 0 |
+//! | `outcome=crash` | print a few lines, exit 3, push nothing |
+//! | `outcome=hang` | print one line, then stay silent until killed |
+//! | `outcome=pr-then-fail` | open the PR, then exit 1 |
+//! | `branch=NAME` | use this branch instead of `AUTO_MILESTONE_BRANCH` |
+//! | `slow=300ms` | work that long first, printing a heartbeat line every 200ms |
+//! | `fail-ci` | the file carries `CI_FAIL` (the sandbox CI fails the commit) |
+//! | `review-bug`, `review-nit` | the file carries a `BUG:` / `NIT:` line (sandbox CodeRabbit findings) |
+//! | `cost=USD` | `total_cost_usd` of the envelope (default 0.25) |
+//! | `fix=push\|none\|crash\|hang` | how fix modes end (`none`: exit 0, push nothing) |
+//!
+//! Modes (`--mode`, N is then the PR): `fix-ci` removes `CI_FAIL` lines,
+//! `fix-review` removes `BUG:` lines and appends `addressed: <first line of
+//! --text>`, `changes` appends `--text` verbatim; each commits and pushes to
+//! the PR branch, and pushes nothing when there was nothing to change.
+//!
+//! The last stdout line is always a `claude --output-format json` envelope
+//! (`is_error` true on a non-zero exit), except for a hanging worker, which
+//! never ends. With `AUTO_MILESTONE_SIM_TRACE=<dir>` each run appends a
+//! `start` and an `end` line to `<dir>/trace.jsonl`.
+
+mod checkout;
+mod console;
+mod content;
+pub mod directives;
+mod fix;
+mod setup;
+pub mod trace;
+mod work;
+
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use console::{Console, Finish, Transcript, envelope};
+pub use content::{BUG_MARKER, CI_MARKER, NIT_MARKER, SIM_DIR};
+pub use directives::{Directives, FixOutcome, Outcome};
+pub use setup::{EXIT_FAILED, EXIT_SETUP, Mode, SimArgs, SimEnv, SimError};
+pub use trace::TraceEvent;
+pub use work::{EXIT_AFTER_PR, EXIT_CRASH};
+
+use crate::cli::args::SimWorkerArgs;
+
+/// Runs one simulated worker to its end and returns its exit status. The
+/// envelope is printed last; a `hang` outcome never returns.
+pub async fn run(args: SimArgs, env: &SimEnv) -> i32 {
+    record(env, &args, "start", None);
+    let result = match args.mode {
+        Mode::Work => work::run(&args, env).await,
+        Mode::FixCi | Mode::FixReview | Mode::Changes => fix::run(&args, env).await,
+    };
+    let finish = result.unwrap_or_else(|e| failed(&env.console, &e));
+    env.console.out(&envelope(&finish, &session_id(&args)));
+    record(env, &args, "end", Some(finish.exit));
+    finish.exit
+}
+
+/// The `sim-worker` subcommand: reads the process's environment and working
+/// directory, runs the worker on a single-threaded runtime.
+pub fn main(args: &SimWorkerArgs) -> ExitCode {
+    let console = Console::Process;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let code = match runtime {
+        Ok(runtime) => runtime.block_on(async {
+            let setup = SimArgs::from_cli(args).and_then(|a| Ok((a, SimEnv::from_process()?)));
+            match setup {
+                Ok((args, env)) => run(args, &env).await,
+                Err(e) => {
+                    let finish = failed(&console, &e);
+                    console.out(&envelope(&finish, "sim-setup"));
+                    finish.exit
+                }
+            }
+        }),
+        Err(e) => {
+            let e = SimError::Setup(format!("start a tokio runtime: {e}"));
+            let finish = failed(&console, &e);
+            console.out(&envelope(&finish, "sim-setup"));
+            finish.exit
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn failed(console: &Console, e: &SimError) -> Finish {
+    let message = format!("failed to {e}");
+    console.err(&format!("error: {message}"));
+    Finish::failed(e.exit_code(), message, 0.0)
+}
+
+fn session_id(args: &SimArgs) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!(
+        "sim-{}-{}-{}-{ms}",
+        args.mode.as_str(),
+        args.number,
+        std::process::id()
+    )
+}
+
+/// Appends a trace event when tracing is on; a trace that cannot be written
+/// is reported on stderr and does not change the run.
+fn record(env: &SimEnv, args: &SimArgs, event: &str, exit: Option<i32>) {
+    let Some(dir) = &env.trace_dir else { return };
+    let mut e = TraceEvent::now(event, args.mode.as_str(), &env.cwd);
+    match args.mode {
+        Mode::Work => e.issue = Some(args.number),
+        _ => (e.issue, e.pr) = (env.issue.map(|i| i.0), Some(args.number)),
+    }
+    e.exit = exit;
+    if let Err(err) = trace::append(dir, &e) {
+        env.console.err(&format!(
+            "warning: could not write the sim trace in {}: {err}",
+            dir.display()
+        ));
+    }
+}

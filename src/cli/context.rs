@@ -77,7 +77,11 @@ pub fn github_client(settings: &Settings, repo: RepoSlug) -> anyhow::Result<Arc<
     let host = gh_host(&settings.api_url);
     let (token, source) = auth::discover(env_var, || gh_auth_token(host.as_deref()))?;
     tracing::debug!(%source, api = %settings.api_url, "using GitHub token");
-    let client = OctoGitHub::new(&settings.api_url, &token, repo, RetryPolicy::default())
+    let policy = RetryPolicy {
+        base_delay: settings.github_retry_delay.get(),
+        ..RetryPolicy::default()
+    };
+    let client = OctoGitHub::new(&settings.api_url, &token, repo, policy)
         .context("set up the GitHub client")?;
     Ok(Arc::new(client))
 }

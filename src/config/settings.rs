@@ -29,6 +29,8 @@ pub struct Settings {
     /// `owner/name`; when unset, `GITHUB_REPOSITORY`, then the `origin` remote.
     pub repo: Option<String>,
     pub api_url: String,
+    /// First wait before retrying a transient GitHub failure (it doubles, 4 attempts in all).
+    pub github_retry_delay: Dur,
     pub parallel: usize,
     pub schedule: Schedule,
     /// The checkpoint; relative paths are under the repository root.
@@ -53,6 +55,7 @@ impl Default for Settings {
         Settings {
             repo: None,
             api_url: "https://api.github.com".into(),
+            github_retry_delay: Dur::secs(1),
             parallel: 1,
             schedule: Schedule::Blockers,
             db: ".claude/execution-state.db".into(),

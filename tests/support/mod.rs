@@ -2,3 +2,4 @@
 
 pub mod peers;
 pub mod prism_relay;
+pub mod world;

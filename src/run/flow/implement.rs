@@ -31,6 +31,9 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
         .branch
         .clone()
         .unwrap_or_else(|| branch_for_issue("feat", env.issue, env.title()));
+    let Some(slot) = worker::acquire_slot(env).await else {
+        return Ok(Implemented::Done(IssueOutcome::Interrupted));
+    };
     let patch = IssuePatch::new().branch(branch.clone()).count_attempt();
     env.transition(IssueState::Running, patch).await?;
     let Some(cwd) = prepare_workdir(env, &branch).await? else {
@@ -51,7 +54,7 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
         log_name: format!("issue-{}.log", env.issue.0),
         env: worker::worker_env(env, &branch.0),
     };
-    match worker::run(env, launch).await? {
+    match worker::run_in_slot(env, launch, slot).await? {
         WorkerRun::Stopped => Ok(Implemented::Done(IssueOutcome::Interrupted)),
         WorkerRun::Finished(outcome) => after_worker(env, outcome).await,
     }

@@ -60,8 +60,13 @@ pub async fn tidy_up(env: &IssueEnv, pull: &PullRequest) -> Result<(), FlowError
         env.note(format!("could not delete branch {}: {e}", pull.head_ref));
     }
     if ctx.uses_worktrees() {
-        remove_worktree(env).await?;
-    } else if ctx.git.uncommitted_changes().await?.is_empty() {
+        return remove_worktree(env).await;
+    }
+    // The shared checkout moves only under the worker slot, never under a running worker.
+    let Some(_slot) = super::worker::acquire_slot(env).await else {
+        return Ok(());
+    };
+    if ctx.git.uncommitted_changes().await?.is_empty() {
         ctx.git.checkout(&ctx.base).await?;
         ctx.git.pull_ff_only("origin", &ctx.base).await?;
     }

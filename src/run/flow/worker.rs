@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use crate::checkpoint::WorkerRef;
 use crate::messages::checkpoint::{AddCost, ClearWorker, RecordWorker};
 use crate::worker::{self, StopLevel, WorkerKind, WorkerOutcome, WorkerSpec};
@@ -28,16 +30,31 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
 }
 
+/// Waits for a worker slot (`--parallel N` of them); `None` when the run is
+/// shutting down. In sequential mode the slot also guards the shared
+/// checkout, so everything that moves its HEAD holds one.
+pub async fn acquire_slot(env: &IssueEnv) -> Option<OwnedSemaphorePermit> {
+    tokio::select! {
+        // An error means the semaphore was closed: the run is shutting down.
+        permit = env.slots.clone().acquire_owned() => permit.ok(),
+        _ = env.stop.reached(StopLevel::Graceful) => None,
+    }
+}
+
 /// Waits for a worker slot, then runs the worker to its end.
 pub async fn run(env: &IssueEnv, launch: Launch) -> Result<WorkerRun, FlowError> {
-    let permit = tokio::select! {
-        permit = env.slots.clone().acquire_owned() => match permit {
-            Ok(permit) => permit,
-            // Closed: the run is shutting down.
-            Err(_) => return Ok(WorkerRun::Stopped),
-        },
-        _ = env.stop.reached(StopLevel::Graceful) => return Ok(WorkerRun::Stopped),
-    };
+    match acquire_slot(env).await {
+        Some(permit) => run_in_slot(env, launch, permit).await,
+        None => Ok(WorkerRun::Stopped),
+    }
+}
+
+/// Runs the worker while holding `permit`, which is released when it exits.
+pub async fn run_in_slot(
+    env: &IssueEnv,
+    launch: Launch,
+    permit: OwnedSemaphorePermit,
+) -> Result<WorkerRun, FlowError> {
     let settings = &env.ctx.settings.worker;
     let spec = WorkerSpec {
         kind: launch.kind,

@@ -37,6 +37,9 @@ pub struct RunContext {
     pub log_dir: PathBuf,
     pub worktree_dir: PathBuf,
     pub issues: BTreeMap<IssueNumber, RunIssue>,
+    /// One merge at a time: two merges racing on the same base make GitHub
+    /// refuse one of them ("Base branch was modified").
+    pub merge_lock: tokio::sync::Mutex<()>,
 }
 
 impl RunContext {

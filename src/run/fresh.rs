@@ -60,6 +60,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         run_id,
         label: req.target.label(),
         issues,
+        merge_lock: tokio::sync::Mutex::new(()),
     });
     let end = run_actors(ctx, store, scheduler).await?;
     Ok(end.exit())

@@ -74,6 +74,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         run_id: run.id,
         label: run.target_label.clone(),
         issues,
+        merge_lock: tokio::sync::Mutex::new(()),
     });
     let end = run_actors(ctx, store, scheduler).await?;
     Ok(end.exit())

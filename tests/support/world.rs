@@ -239,3 +239,65 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+impl World {
+    /// What the simulated workers traced, in order.
+    pub fn trace(&self) -> Vec<auto_milestone::simworker::TraceEvent> {
+        auto_milestone::simworker::trace::read(&self.trace_dir()).unwrap_or_default()
+    }
+
+    /// Trace events of one issue's implementing worker.
+    pub fn worker_events(
+        &self,
+        issue: IssueNumber,
+        event: &str,
+    ) -> Vec<auto_milestone::simworker::TraceEvent> {
+        self.trace()
+            .into_iter()
+            .filter(|e| e.issue == Some(issue.0) && e.mode == "work" && e.event == event)
+            .collect()
+    }
+
+    /// Pushes a branch with one commit to origin, as a worker from an earlier run would have.
+    pub fn push_branch(&self, branch: &str, file: &str) {
+        let work = self.work();
+        git(&work, &["checkout", "-q", "-b", branch, "main"]);
+        std::fs::create_dir_all(work.join("sim")).unwrap();
+        std::fs::write(work.join(file), format!("work on {branch}\n")).unwrap();
+        git(&work, &["add", file]);
+        git(&work, &["commit", "-q", "-m", &format!("Work on {branch}")]);
+        git(
+            &work,
+            &["push", "-q", "origin", &format!("{branch}:{branch}")],
+        );
+        git(&work, &["checkout", "-q", "main"]);
+    }
+
+    /// Waits until `done` holds (checked every 20 ms), failing after `limit`.
+    pub fn wait_for(&self, limit: Duration, what: &str, done: impl Fn(&World) -> bool) {
+        let started = Instant::now();
+        while !done(self) {
+            assert!(started.elapsed() < limit, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Whether a process is still running (a zombie counts as gone).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+/// Sends a signal to a child process.
+pub fn signal(child: &Child, sig: i32) {
+    let rc = unsafe { libc::kill(child.id() as i32, sig) };
+    assert_eq!(rc, 0, "signal {sig} to {}", child.id());
+}

@@ -29,6 +29,7 @@ pub async fn merge(
     sha: &CommitSha,
 ) -> Result<Merge, FlowError> {
     let gh = &env.ctx.gh;
+    let _one_at_a_time = env.ctx.merge_lock.lock().await;
     env.event("merging", format!("PR {} at {}", pull.number, sha.short()))
         .await?;
     let title = format!("{} (#{})", pull.title, pull.number.0);

@@ -72,7 +72,7 @@ impl MilestoneSupervisor {
     /// Starts every issue whose blockers are merged.
     fn dispatch(&mut self, ctx: &mut Context<Self>) {
         if self.stopping.is_some() {
-            return;
+            return self.maybe_finish(ctx);
         }
         for issue in self.scheduler.ready() {
             let Some(wave) = self.scheduler.wave_of(issue) else {
@@ -263,8 +263,8 @@ impl Handler<Shutdown> for MilestoneSupervisor {
                 );
                 Registry::global().kill_all_now();
                 act.active.clear();
-                act.maybe_finish(ctx);
             }
+            act.maybe_finish(ctx);
         });
         self.maybe_finish(ctx);
     }

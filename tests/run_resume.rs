@@ -1,0 +1,117 @@
+//! Stopping and resuming: SIGTERM leaves no worker behind and marks the run
+//! interrupted; SIGKILL of the orchestrator takes its workers down with it;
+//! `--resume` finishes either with exactly one PR per issue.
+
+mod support;
+
+use std::time::Duration;
+
+use auto_milestone::checkpoint::{IssueState, RunStatus};
+use support::world::{World, alive, signal, text, wait_with_limit};
+
+fn three_slow_issues(world: &World) -> Vec<auto_milestone::ids::IssueNumber> {
+    vec![
+        world.issue("One", "", "slow=2s"),
+        world.issue("Two", "", "slow=2s"),
+        world.issue("Three", "", "slow=2s"),
+    ]
+}
+
+fn assert_one_pr_each_and_merged(
+    world: &World,
+    issues: &[auto_milestone::ids::IssueNumber],
+    log: &str,
+) {
+    for &issue in issues {
+        assert_eq!(world.row(issue).state, IssueState::Merged, "{issue}\n{log}");
+        assert_eq!(
+            world.pulls_for(issue).len(),
+            1,
+            "{issue}: exactly one PR\n{log}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_every_worker_then_resume_finishes_without_duplicates() {
+    let world = World::new();
+    let issues = three_slow_issues(&world);
+    let child = world.spawn(&[support::world::MILESTONE, "--parallel", "2"]);
+    world.wait_for(Duration::from_secs(20), "two workers to start", |w| {
+        w.trace().iter().filter(|e| e.event == "start").count() >= 2
+    });
+    signal(&child, libc::SIGTERM);
+    let out = wait_with_limit(child, Duration::from_secs(20));
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(143), "{log}");
+    let pids: Vec<u32> = world.trace().iter().map(|e| e.pid).collect();
+    assert!(!pids.is_empty());
+    for pid in pids {
+        assert!(!alive(pid), "worker {pid} outlived the orchestrator\n{log}");
+    }
+    assert_eq!(world.latest_run().status, RunStatus::Interrupted, "{log}");
+
+    let again = world.run(&[support::world::MILESTONE]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("--resume"),
+        "{}",
+        text(&again)
+    );
+
+    let resumed = world.run(&[support::world::MILESTONE, "--parallel", "2", "--resume"]);
+    let log = text(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{log}");
+    assert_one_pr_each_and_merged(&world, &issues, &log);
+    assert_eq!(world.latest_run().status, RunStatus::Completed);
+}
+
+#[test]
+fn sigkill_of_the_orchestrator_takes_its_workers_down_and_resume_finishes() {
+    let world = World::new();
+    let issues = three_slow_issues(&world);
+    let mut child = world.spawn(&[support::world::MILESTONE, "--parallel", "2"]);
+    world.wait_for(Duration::from_secs(20), "two workers to start", |w| {
+        w.trace().iter().filter(|e| e.event == "start").count() >= 2
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let pids: Vec<u32> = world.trace().iter().map(|e| e.pid).collect();
+    world.wait_for(
+        Duration::from_secs(5),
+        "the orphaned workers to die",
+        |_| pids.iter().all(|&p| !alive(p)),
+    );
+    assert_eq!(
+        world.latest_run().status,
+        RunStatus::Running,
+        "a crash leaves the run as it was"
+    );
+
+    let resumed = world.run(&[support::world::MILESTONE, "--parallel", "2", "--resume"]);
+    let log = text(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{log}");
+    assert_one_pr_each_and_merged(&world, &issues, &log);
+}
+
+#[test]
+fn resume_with_nothing_unfinished_says_so() {
+    let world = World::new();
+    world.issue("Quick", "", "");
+    let out = world.run(&[support::world::MILESTONE, "--resume"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no run to resume"),
+        "{}",
+        text(&out)
+    );
+    let first = world.run(&[support::world::MILESTONE]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let out = world.run(&[support::world::MILESTONE, "--resume"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Nothing to resume"),
+        "{}",
+        text(&out)
+    );
+}

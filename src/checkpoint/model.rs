@@ -390,7 +390,9 @@ mod tests {
         (Running, Running),
         (Running, PrOpen),
         (PrOpen, Reviewing),
+        (PrOpen, Merged),
         (Reviewing, AwaitingApproval),
+        (Reviewing, Merged),
         (AwaitingApproval, Reviewing),
         (AwaitingApproval, Merged),
     ];

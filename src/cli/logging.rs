@@ -6,9 +6,11 @@ use tracing_subscriber::EnvFilter;
 /// The filter for `-q` (errors only), default (warnings), `-v` (info), `-vv` (debug), `-vvv` (trace).
 fn default_filter(quiet: u8, verbose: u8) -> &'static str {
     match (quiet, verbose) {
-        (q, _) if q > 0 => "error",
-        (_, 0) => "warn",
-        (_, 1) => "warn,auto_milestone=info",
+        (q, _) if q > 0 => "error,octocrab=off",
+        // octocrab logs every error status at ERROR; our retry layer reports
+        // what matters once, with the route and what it does about it.
+        (_, 0) => "warn,octocrab=off",
+        (_, 1) => "warn,octocrab=off,auto_milestone=info",
         (_, 2) => "info,auto_milestone=debug",
         _ => "debug,auto_milestone=trace",
     }
@@ -32,8 +34,8 @@ mod tests {
 
     #[test]
     fn flags_choose_the_level() {
-        assert_eq!(default_filter(1, 0), "error");
-        assert_eq!(default_filter(0, 0), "warn");
+        assert!(default_filter(1, 0).starts_with("error"));
+        assert!(default_filter(0, 0).starts_with("warn"));
         assert!(default_filter(0, 1).contains("auto_milestone=info"));
         assert!(default_filter(0, 3).contains("trace"));
     }

@@ -54,6 +54,12 @@ pub const CATALOG: &[Entry] = &[
         "GitHub API base, e.g. https://ghe.example.com/api/v3",
     ),
     e(
+        "github_retry_delay",
+        "AUTO_MILESTONE_GITHUB_RETRY_DELAY",
+        Duration,
+        "first wait before retrying a transient GitHub failure (doubles; 4 attempts)",
+    ),
+    e(
         "parallel",
         "AUTO_MILESTONE_PARALLEL",
         Integer,

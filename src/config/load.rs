@@ -263,6 +263,45 @@ mod tests {
         assert!(err.contains("paralel") && err.contains("am.toml"), "{err}");
     }
 
+    fn leaf_keys(prefix: &str, table: &Table, out: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                Value::Table(inner) => leaf_keys(&path, inner, out),
+                _ => out.push(path),
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_has_a_catalog_entry() {
+        // Optional settings are absent from the serialised defaults; give them values.
+        let mut s = Settings::default();
+        s.repo = Some("o/r".into());
+        s.base_branch = Some("main".into());
+        s.planner.command = Some(vec!["p".into()]);
+        s.telegram.chat_id = Some(1);
+        s.telegram.api_url = Some("http://127.0.0.1:1".into());
+        s.budget.max_total_usd = Some(1.0);
+        let table: Table = toml::Value::try_from(&s)
+            .unwrap()
+            .as_table()
+            .unwrap()
+            .clone();
+        let mut keys = Vec::new();
+        leaf_keys("", &table, &mut keys);
+        for key in keys {
+            assert!(
+                CATALOG.iter().any(|e| e.key == key),
+                "setting {key} has no catalog entry (and so no variable)"
+            );
+        }
+    }
+
     #[test]
     fn every_catalog_key_is_a_real_setting() {
         // Setting each catalog key from its variable must be accepted, so the

@@ -1,0 +1,30 @@
+//! The README promises things the code must keep: its test command is the
+//! one CI runs, and every setting's variable is documented.
+
+use auto_milestone::config::{CATALOG, SECRETS};
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
+    let readme = readme();
+    let block = readme.split("```sh\n").nth(1).expect("a command block at the top").split("```").next().unwrap();
+    let mut lines = block.lines();
+    assert_eq!(lines.next(), Some("cargo run -- demo"), "the first command runs the demo");
+    let test_command = lines.next().expect("the second command runs the tests");
+    assert!(ci.contains(&format!("exec bash -c '{test_command}'")), ".ci/run must run `{test_command}`");
+}
+
+#[test]
+fn every_variable_is_in_the_readme() {
+    let readme = readme();
+    for entry in CATALOG {
+        assert!(readme.contains(entry.env), "README does not mention {} ({})", entry.env, entry.key);
+    }
+    for (var, _) in SECRETS {
+        assert!(readme.contains(var), "README does not mention {var}");
+    }
+}

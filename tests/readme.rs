@@ -11,18 +11,36 @@ fn readme() -> String {
 fn ci_runs_exactly_the_readme_test_command() {
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     let readme = readme();
-    let block = readme.split("```sh\n").nth(1).expect("a command block at the top").split("```").next().unwrap();
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .expect("a command block at the top")
+        .split("```")
+        .next()
+        .unwrap();
     let mut lines = block.lines();
-    assert_eq!(lines.next(), Some("cargo run -- demo"), "the first command runs the demo");
+    assert_eq!(
+        lines.next(),
+        Some("cargo run -- demo"),
+        "the first command runs the demo"
+    );
     let test_command = lines.next().expect("the second command runs the tests");
-    assert!(ci.contains(&format!("exec bash -c '{test_command}'")), ".ci/run must run `{test_command}`");
+    assert!(
+        ci.contains(&format!("exec bash -c '{test_command}'")),
+        ".ci/run must run `{test_command}`"
+    );
 }
 
 #[test]
 fn every_variable_is_in_the_readme() {
     let readme = readme();
     for entry in CATALOG {
-        assert!(readme.contains(entry.env), "README does not mention {} ({})", entry.env, entry.key);
+        assert!(
+            readme.contains(entry.env),
+            "README does not mention {} ({})",
+            entry.env,
+            entry.key
+        );
     }
     for (var, _) in SECRETS {
         assert!(readme.contains(var), "README does not mention {var}");

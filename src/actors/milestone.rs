@@ -14,7 +14,9 @@ use super::{CheckpointActor, WaveSupervisor};
 use crate::checkpoint::{IssuePatch, IssueState, RunStatus};
 use crate::ids::IssueNumber;
 use crate::messages::checkpoint::{LoadIssues, SetRunStatus, Transition};
-use crate::messages::{IssueEnded, IssueNoted, IssueProgressed, Shutdown, StartIssue, StopWave};
+use crate::messages::{
+    IssueActivity, IssueEnded, IssueNoted, IssueProgressed, Shutdown, StartIssue, StopWave,
+};
 use crate::progress::ProgressSink;
 use crate::run::context::RunContext;
 use crate::run::outcome::{IssueOutcome, RunEnd, StopCause};
@@ -238,6 +240,14 @@ impl Handler<IssueNoted> for MilestoneSupervisor {
 
     fn handle(&mut self, msg: IssueNoted, _ctx: &mut Context<Self>) {
         self.progress.note(&msg);
+    }
+}
+
+impl Handler<IssueActivity> for MilestoneSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: IssueActivity, _ctx: &mut Context<Self>) {
+        self.progress.activity(&msg);
     }
 }
 

@@ -42,3 +42,12 @@ pub struct IssueNoted {
     pub issue: IssueNumber,
     pub text: String,
 }
+
+/// Fact: what an issue is doing now (waiting for CI, a worker running,
+/// asking a human); replaces the previous activity in the live view.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct IssueActivity {
+    pub issue: IssueNumber,
+    pub text: String,
+}

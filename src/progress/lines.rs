@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::ProgressSink;
 use crate::checkpoint::IssueState;
 use crate::ids::IssueNumber;
-use crate::messages::{IssueNoted, IssueProgressed};
+use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
 use crate::run::outcome::RunEnd;
 
 pub struct Lines<W: Write> {
@@ -63,6 +63,10 @@ impl<W: Write> ProgressSink for Lines<W> {
     fn note(&mut self, e: &IssueNoted) {
         self.line(&format!("{}   {}", e.issue, e.text));
     }
+
+    /// Plain lines skip activities: they change often and say nothing a
+    /// state change or a note does not.
+    fn activity(&mut self, _event: &IssueActivity) {}
 
     fn finished(&mut self, end: &RunEnd) {
         let text = match end {

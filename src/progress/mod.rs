@@ -2,7 +2,7 @@
 
 pub mod lines;
 
-use crate::messages::{IssueNoted, IssueProgressed};
+use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
 use crate::run::outcome::RunEnd;
 
 pub use lines::Lines;
@@ -13,6 +13,8 @@ pub trait ProgressSink {
     fn transition(&mut self, event: &IssueProgressed, title: &str);
     /// Something worth showing that changes no state.
     fn note(&mut self, event: &IssueNoted);
+    /// What an issue is doing now; the live view shows the latest one.
+    fn activity(&mut self, event: &IssueActivity);
     /// The run is over (or stopped).
     fn finished(&mut self, end: &RunEnd);
 }

@@ -83,6 +83,7 @@ fn env_factory(
         checkpoint: checkpoint.clone(),
         progress: supervisor.clone().recipient(),
         notes: supervisor.clone().recipient(),
+        activity: supervisor.clone().recipient(),
         slots: slots.clone(),
         stop: StopSignal::new(),
     })

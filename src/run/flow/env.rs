@@ -13,7 +13,7 @@ use crate::git::GitError;
 use crate::github::GitHubError;
 use crate::ids::{IssueNumber, PrNumber};
 use crate::messages::checkpoint::{AppendEvent, LoadIssue, StoreCommand, Transition, UpdateIssue};
-use crate::messages::{IssueNoted, IssueProgressed};
+use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
 use crate::run::context::RunContext;
 use crate::run::outcome::IssueOutcome;
 use crate::worker::{SpawnError, StopSignal};
@@ -45,6 +45,7 @@ pub struct IssueEnv {
     pub checkpoint: Addr<CheckpointActor>,
     pub progress: Recipient<IssueProgressed>,
     pub notes: Recipient<IssueNoted>,
+    pub activity: Recipient<IssueActivity>,
     /// Worker slots (`--parallel N`); closed on shutdown.
     pub slots: Arc<Semaphore>,
     pub stop: StopSignal,
@@ -118,6 +119,14 @@ impl IssueEnv {
     /// Tells the human watching something that changes no state.
     pub fn note(&self, text: impl Into<String>) {
         self.notes.do_send(IssueNoted {
+            issue: self.issue,
+            text: text.into(),
+        });
+    }
+
+    /// Says what the issue is doing now (for the live view).
+    pub fn doing(&self, text: impl Into<String>) {
+        self.activity.do_send(IssueActivity {
             issue: self.issue,
             text: text.into(),
         });

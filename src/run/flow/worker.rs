@@ -81,7 +81,13 @@ pub async fn run_in_slot(
         launch.kind.as_str(),
         identity.pid
     ));
+    env.doing(format!(
+        "{} worker running (pid {})",
+        launch.kind.as_str(),
+        identity.pid
+    ));
     let outcome = running.wait(env.stop.clone()).await;
+    env.doing(format!("{} worker {}", launch.kind.as_str(), outcome.exit));
     drop(permit);
     env.store(ClearWorker { run, issue }).await?;
     if let Some(usd) = outcome.cost_usd {

@@ -76,6 +76,14 @@ store_command!(
     WorktreeRemoved { run: RunId, path: PathBuf } -> bool = |s, m| s.mark_worktree_removed(m.run, &m.path)
 );
 store_command!(
+    /// Command: read the worktrees this run created and has not removed.
+    LiveWorktrees { run: RunId } -> Vec<WorktreeRow> = |s, m| s.live_worktrees(m.run)
+);
+store_command!(
+    /// Command: read the run's row.
+    LoadRun { run: RunId } -> RunRow = |s, m| s.load_run(m.run)
+);
+store_command!(
     /// Command: add a worker's cost to its issue and to the run.
     AddCost { run: RunId, issue: IssueNumber, usd: f64 } -> CostTotals = |s, m| s.add_cost(m.run, m.issue, m.usd)
 );

@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod flow;
+pub mod finish;
 mod fresh;
 pub mod launch;
 pub mod outcome;

@@ -1,0 +1,39 @@
+//! What happens when a run ends: cleanup (only for a finished run — a
+//! stopped one keeps its worktrees for the resume), the summary, and the
+//! closing notification.
+
+pub mod cleanup;
+pub mod summary;
+
+use actix::Addr;
+
+use crate::actors::CheckpointActor;
+use crate::checkpoint::RunStatus;
+use crate::cli::exit::Exit;
+use crate::messages::checkpoint::{LoadIssues, LoadRun};
+use crate::run::context::RunContext;
+use crate::run::outcome::RunEnd;
+use summary::SummaryInput;
+
+/// Cleans up after a finished run, prints the summary and returns the exit.
+/// The notification text is returned for the approval channel to send.
+pub async fn finish(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>, end: &RunEnd) -> anyhow::Result<(Exit, Option<String>)> {
+    if let RunEnd::Finished(_) = end {
+        match cleanup::cleanup(ctx, checkpoint).await {
+            Ok(report) => print!("{}", report.render()),
+            Err(e) => eprintln!("warning: cleanup did not finish: {e}"),
+        }
+    }
+    let run = checkpoint.send(LoadRun { run: ctx.run_id }).await??;
+    let issues = checkpoint.send(LoadIssues { run: ctx.run_id }).await??;
+    let input = SummaryInput { label: &ctx.label, status: run.status, issues: &issues, now: chrono::Utc::now() };
+    println!("\n{}", summary::render(&input));
+    let notification = match run.status {
+        RunStatus::Completed | RunStatus::Partial | RunStatus::Failed => Some(summary::notification(&input)),
+        _ => None,
+    };
+    if let RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) = end {
+        println!("Some questions could not be asked. Configure Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID) or run on a terminal, then run the same command with --resume.");
+    }
+    Ok((end.exit(), notification))
+}

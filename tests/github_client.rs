@@ -445,3 +445,35 @@ async fn a_link_next_url_is_followed_relative_to_the_configured_base() {
     let host = header(&heads[1], "host").unwrap();
     assert!(server.url.ends_with(host), "{host} vs {}", server.url);
 }
+
+#[tokio::test]
+async fn a_github_enterprise_base_keeps_its_path_on_every_page() {
+    // GHES serves the API under /api/v3 and its Link headers carry that
+    // prefix: the next page must not become /api/v3/api/v3/...
+    let next =
+        "http://127.0.0.2:1/api/v3/repos/acme/widgets/milestones?state=all&per_page=100&page=2";
+    let server = Scripted::serve(vec![
+        Answer {
+            body: json!([milestone_json(1, "First")]).to_string(),
+            link: Some(format!("<{next}>; rel=\"next\"")),
+        },
+        Answer {
+            body: json!([milestone_json(2, "Second")]).to_string(),
+            link: None,
+        },
+    ]);
+    let gh = client(&format!("{}/api/v3", server.url), fast());
+    assert_eq!(gh.list_milestones().await.unwrap().len(), 2);
+    let request_lines: Vec<String> = server
+        .heads()
+        .iter()
+        .map(|h| h.lines().next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        request_lines,
+        vec![
+            "GET /api/v3/repos/acme/widgets/milestones?state=all&per_page=100 HTTP/1.1",
+            "GET /api/v3/repos/acme/widgets/milestones?state=all&per_page=100&page=2 HTTP/1.1",
+        ]
+    );
+}

@@ -160,6 +160,19 @@ fn numbers_mixed_with_text_exit_2() {
 }
 
 #[test]
+fn issue_zero_is_a_usage_error() {
+    let w = World::new();
+    let out = w.plan(&["12", "0", "--dry-run"]);
+    out.expect_code(2);
+    assert_eq!(
+        out.stderr.trim_end(),
+        "\"0\" is not a valid issue number: issue numbers start at 1",
+        "{out}"
+    );
+    assert_eq!(w.requests(), 0);
+}
+
+#[test]
 fn an_unknown_issue_is_not_found_at_once_without_retries() {
     let w = World::new();
     let m = w.milestone("M");
@@ -564,6 +577,12 @@ fn every_marker_form_reaches_the_plan_through_github() {
             "Markdown link",
             "**Blocked by:** [the schema](https://github.com/acme/widgets/issues/3)",
         ),
+        // Parent links, closing keywords and a task list outside a
+        // dependencies section are not dependencies (field note 9).
+        (
+            "Parent links",
+            "Depends on: none\n\nTracked in #1\nPart of #2\nCloses #3\n\n- [ ] #4\n- [ ] #5",
+        ),
     ];
     for (i, (title, body)) in bodies.iter().enumerate() {
         assert_eq!(w.issue(m, title, body), i as u64 + 1);
@@ -587,6 +606,7 @@ fn every_marker_form_reaches_the_plan_through_github() {
         (10, vec![]),
         (11, vec![]),
         (12, vec![3]),
+        (13, vec![]),
     ]);
     assert_eq!(wave_blockers(&plan), expected_blockers);
     assert_eq!(
@@ -603,7 +623,8 @@ fn every_marker_form_reaches_the_plan_through_github() {
             (9, 4),
             (10, 1),
             (11, 1),
-            (12, 3)
+            (12, 3),
+            (13, 1)
         ])
     );
     // Soft markers are shown, never enforced.
@@ -618,7 +639,7 @@ fn every_marker_form_reaches_the_plan_through_github() {
 
     let text = w.plan(&["Markers", "--dry-run"]);
     text.expect_code(0).stdout_has(&[
-        "Milestone \"Markers\" — 12 issues in 4 waves\n",
+        "Milestone \"Markers\" — 13 issues in 4 waves\n",
         "  #6 - Lowercase list → blocked by #1, #2, #3\n",
         "  #9 - Native only → blocked by #6\n",
         "  #11 - Hidden markers\n",
@@ -737,6 +758,58 @@ fn blockers_outside_the_run_closed_satisfy_open_block() {
 }
 
 #[test]
+fn a_single_issue_whose_blocker_is_open_elsewhere_cannot_start() {
+    let w = World::new();
+    let m = w.milestone("M");
+    w.issue(m, "Groundwork", "Depends on: none");
+    w.issue(m, "Builds on it", "Blocked by #1");
+    let out = w.plan(&["2", "--dry-run"]);
+    out.expect_code(1)
+        .stdout_has(&[
+            "Issue #2 — 0 issues in 0 waves",
+            "  #2 - Builds on it → blocked by #1, which is open and not in this run",
+            "  #2 needs #1 \"Groundwork\" (open, cannot start)",
+        ])
+        .stderr_has(&["All issues blocked"]);
+}
+
+#[test]
+fn a_closed_blocker_inside_the_milestone_is_done() {
+    let w = World::new();
+    let m = w.milestone("M");
+    w.repo
+        .add_issue(IssueSpec::new("Merged already").milestone(m).closed());
+    w.issue(m, "Next step", "Blocked by #1");
+    let out = w.plan(&["M", "--dry-run"]);
+    out.expect_code(0).stdout_has(&[
+        "— 1 issue in 1 wave",
+        "Wave 1 (no blockers):\n  #2 - Next step\n",
+        "Already closed (not scheduled): #1",
+    ]);
+}
+
+#[test]
+fn two_issues_without_dependency_information_need_review() {
+    let w = World::new();
+    let m = w.milestone("M");
+    w.issue(m, "Says nothing", "Just a description.");
+    w.issue(m, "Silent too", "");
+    w.issue(m, "Declared free", "Depends on: none");
+    let out = w.plan(&["M", "--dry-run", "--json"]);
+    out.expect_code(0);
+    let plan = out.json();
+    assert_eq!(plan["validation"]["orphans"], json!([1, 2]));
+    assert_eq!(plan["planning_status"], "needs_review");
+    w.plan(&["M", "--dry-run"]).stdout_has(&[
+        "\nNo dependency information (planned as independent):\n  #1 - Says nothing\n  #2 - Silent too\n",
+        "Planning status: needs review",
+    ]);
+    // One such issue alone is only a warning.
+    let out = w.plan(&["2", "3", "--dry-run", "--json"]);
+    assert_eq!(out.json()["planning_status"], "ready", "{out}");
+}
+
+#[test]
 fn an_external_dependency_is_reported_and_the_plan_needs_review() {
     let w = World::new();
     let m = w.milestone("M");
@@ -837,10 +910,10 @@ fn a_502_on_the_issue_list_is_retried() {
     w.sandbox
         .faults()
         .inject(Route::matching("GET", ISSUE_LIST), Fault::Status(502), 1);
-    let out = w.plan(&["OB3 Phase 1", "--dry-run"]);
-    out.expect_code(0)
-        .stdout_has(&["— 3 issues in 2 waves"])
-        .stderr_has(&["retrying"]);
+    let out = w.plan(&["OB3 Phase 1", "--dry-run", "--json"]);
+    // The warning goes to stderr; stdout stays one JSON object.
+    out.expect_code(0).stderr_has(&["retrying"]);
+    assert_eq!(waves(&out.json()).len(), 3);
     assert_eq!(w.statuses("GET", ISSUE_LIST), vec![502, 200]);
 }
 
@@ -981,6 +1054,47 @@ fn planner_suggestions_are_shown_never_applied() {
         vec![1],
         "suggestions are not applied"
     );
+}
+
+#[test]
+fn the_planner_gets_the_target_as_one_argument() {
+    let (_w, mut cli) = with_planner(&json!({"execution_waves": [
+        {"wave": 1, "issues": [1, 2]}, {"wave": 2, "issues": [3]}
+    ]}));
+    let proposal = cli.write("told.json", "");
+    let proposal = proposal
+        .to_str()
+        .unwrap()
+        .replace("told.json", "proposal.json");
+    let seen = cli.write("seen-args", "");
+    let script = format!(
+        "printf '%s|%s|%s' \"$#\" \"$1\" \"$2\" > '{}'; cat '{proposal}'",
+        seen.display()
+    );
+    let argv = json!(["sh", "-c", script, "planner", "{target}", "{mode}"]).to_string();
+    cli.env("AUTO_MILESTONE_PLANNER_COMMAND", &argv);
+    cli.run(&["OB3 Phase 1", "--dry-run"])
+        .expect_code(0)
+        .stdout_has(&["waves accepted"]);
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "2|OB3 Phase 1|milestone"
+    );
+}
+
+#[test]
+fn a_failing_planner_leaves_the_native_plan_and_says_why() {
+    let (_w, mut cli) = with_planner(&json!({}));
+    let argv = json!(["sh", "-c", "echo 'planner rate limited' >&2; exit 3"]).to_string();
+    cli.env("AUTO_MILESTONE_PLANNER_COMMAND", &argv);
+    cli.run(&["OB3 Phase 1", "--dry-run"])
+        .expect_code(0)
+        .stdout_has(&[
+            "— 3 issues in 2 waves",
+            "external planner not used: the external planner exited with",
+            "planner rate limited",
+            "the built-in plan stands",
+        ]);
 }
 
 #[test]

@@ -1,16 +1,11 @@
 //! Phase 1 from the command line: build the plan (and let an external planner
 //! propose its waves), then print it as text or JSON.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::config::Settings;
 use crate::github::GitHubApi;
 use crate::plan::{self, Plan, PlanError, SuggestedDependency, Target};
-
-/// How long the external planner may think before the native plan is used.
-const PLANNER_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The plan to run, and what a human should read next to it.
 #[derive(Debug, Clone)]
@@ -37,7 +32,8 @@ pub async fn make_plan(
             suggestions: Vec::new(),
         });
     };
-    Ok(consult_planner(native, argv, target, feedback).await)
+    let timeout = settings.planner.timeout.get();
+    Ok(consult_planner(native, argv, target, feedback, timeout).await)
 }
 
 async fn consult_planner(
@@ -45,8 +41,9 @@ async fn consult_planner(
     argv: &[String],
     target: &Target,
     feedback: Option<&str>,
+    timeout: std::time::Duration,
 ) -> Planned {
-    let proposal = match plan::run_planner(argv, target, feedback, PLANNER_TIMEOUT).await {
+    let proposal = match plan::run_planner(argv, target, feedback, timeout).await {
         Ok(p) => p,
         Err(e) => {
             let note = format!("external planner not used: {e}; the built-in plan stands");

@@ -34,7 +34,7 @@ async fn execute(
         if common.json {
             println!("{}", plan_cmd::render_json(&planned));
         } else {
-            println!("{}", plan_cmd::render_text(&planned));
+            print!("{}", plan_cmd::render_text(&planned));
         }
         return Ok(match plan_cmd::blocking_problem(&planned.plan) {
             Some(problem) => {

@@ -114,6 +114,12 @@ pub const CATALOG: &[Entry] = &[
         "external planner argv (`{target}`, `{mode}`, `{feedback}`)",
     ),
     e(
+        "planner.timeout",
+        "AUTO_MILESTONE_PLANNER_TIMEOUT",
+        Duration,
+        "how long the external planner may run before the built-in plan is used",
+    ),
+    e(
         "worker.command",
         "AUTO_MILESTONE_WORKER_COMMAND",
         Argv,

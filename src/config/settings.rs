@@ -77,11 +77,22 @@ impl Default for Settings {
 }
 
 /// The optional external (LLM) planner.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlannerSettings {
     /// argv; placeholders `{target}`, `{mode}`, `{feedback}`. Unset: the built-in planner only.
     pub command: Option<Vec<String>>,
+    /// How long the planner may think before the built-in plan is used.
+    pub timeout: Dur,
+}
+
+impl Default for PlannerSettings {
+    fn default() -> Self {
+        PlannerSettings {
+            command: None,
+            timeout: Dur::mins(15),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ async fn plan_demo(json: bool) -> Result<Exit, CliError> {
     if json {
         println!("{}", plan_cmd::render_json(&planned));
     } else {
-        println!("{}", plan_cmd::render_text(&planned));
+        print!("{}", plan_cmd::render_text(&planned));
     }
     Ok(Exit::Success)
 }

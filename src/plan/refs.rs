@@ -71,6 +71,9 @@ static MD_LINK: LazyLock<Regex> = LazyLock::new(|| {
 /// Between two refs: punctuation, `and`, `&`, or only spaces.
 static SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\s*(?:[,;&+/]\s*)?(?:(?:and|&)\s+)?").expect("valid regex"));
+/// A short note in parentheses after a reference: `#12 (the schema)`.
+static NOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\([^()\n]*\)").expect("valid regex"));
 static EMPHASIS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[*_]{1,2}").expect("valid regex"));
 
@@ -82,6 +85,8 @@ pub(crate) fn parse_ref_list(text: &str) -> Vec<RawRef> {
     while let Some((r, used)) = parse_item(rest) {
         refs.push(r);
         rest = &rest[used..];
+        let note = NOTE.find(rest).map_or(0, |m| m.end());
+        rest = &rest[note..];
         let sep = SEPARATOR.find(rest).map_or(0, |m| m.end());
         rest = &rest[sep..];
     }
@@ -163,6 +168,7 @@ mod tests {
         let want = vec![local(1), local(2), local(3)];
         for text in [
             "#1, #2 and #3",
+            "#1 (schema), #2 (keys) and #3 (storage)",
             "#1, #2, and #3 first",
             "#1 & #2 & #3",
             "#1 #2 #3",

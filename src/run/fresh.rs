@@ -70,7 +70,7 @@ fn show_plan(planned: &Planned, json: bool) {
     if json {
         println!("{}", plan_cmd::render_json(planned));
     } else {
-        println!("{}", plan_cmd::render_text(planned));
+        print!("{}", plan_cmd::render_text(planned));
     }
 }
 

@@ -1,8 +1,8 @@
 //! Starting, resuming and finishing a run: the glue between the command line and the actor tree.
 
 pub mod context;
-pub mod flow;
 pub mod finish;
+pub mod flow;
 mod fresh;
 pub mod launch;
 pub mod outcome;

@@ -35,12 +35,20 @@ pub enum CleanupError {
     Mailbox(#[from] actix::MailboxError),
 }
 
-pub async fn cleanup(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>) -> Result<CleanupReport, CleanupError> {
+pub async fn cleanup(
+    ctx: &RunContext,
+    checkpoint: &Addr<CheckpointActor>,
+) -> Result<CleanupReport, CleanupError> {
     let mut report = CleanupReport::default();
     let run = ctx.run_id;
     for wt in checkpoint.send(LiveWorktrees { run }).await?? {
         if !wt.path.exists() {
-            checkpoint.send(WorktreeRemoved { run, path: wt.path.clone() }).await??;
+            checkpoint
+                .send(WorktreeRemoved {
+                    run,
+                    path: wt.path.clone(),
+                })
+                .await??;
             continue;
         }
         let changes = Git::new(&wt.path).uncommitted_changes().await?;
@@ -49,15 +57,24 @@ pub async fn cleanup(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>) -> Re
             continue;
         }
         ctx.git.worktree_remove(&wt.path, true).await?;
-        checkpoint.send(WorktreeRemoved { run, path: wt.path.clone() }).await??;
+        checkpoint
+            .send(WorktreeRemoved {
+                run,
+                path: wt.path.clone(),
+            })
+            .await??;
         report.removed.push(wt.path);
     }
     ctx.git.worktree_prune().await?;
     report.checkout_left = update_checkout(ctx).await?;
     for row in checkpoint.send(LoadIssues { run }).await?? {
-        let (IssueState::Merged, Some(branch)) = (row.state, row.branch) else { continue };
+        let (IssueState::Merged, Some(branch)) = (row.state, row.branch) else {
+            continue;
+        };
         let local = format!("refs/heads/{}", branch.0);
-        if ctx.git.rev_parse(&local).await?.is_some() && ctx.git.branch_delete(&branch, true).await.is_ok() {
+        if ctx.git.rev_parse(&local).await?.is_some()
+            && ctx.git.branch_delete(&branch, true).await.is_ok()
+        {
             report.branches_deleted.push(branch);
         }
     }
@@ -68,7 +85,10 @@ pub async fn cleanup(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>) -> Re
 async fn update_checkout(ctx: &RunContext) -> Result<Option<String>, GitError> {
     let changes = ctx.git.uncommitted_changes().await?;
     if !changes.is_empty() {
-        return Ok(Some(format!("the checkout has uncommitted changes ({}); left as it is", changes.join(", "))));
+        return Ok(Some(format!(
+            "the checkout has uncommitted changes ({}); left as it is",
+            changes.join(", ")
+        )));
     }
     ctx.git.checkout(&ctx.base).await?;
     if let Err(e) = ctx.git.pull_ff_only("origin", &ctx.base).await {
@@ -85,11 +105,18 @@ impl CleanupReport {
             out.push_str(&format!("Removed {} worktree(s).\n", self.removed.len()));
         }
         for (path, files) in &self.kept {
-            out.push_str(&format!("Kept worktree {}: uncommitted changes in {}\n", path.display(), files.join(", ")));
+            out.push_str(&format!(
+                "Kept worktree {}: uncommitted changes in {}\n",
+                path.display(),
+                files.join(", ")
+            ));
         }
         if !self.branches_deleted.is_empty() {
             let names: Vec<&str> = self.branches_deleted.iter().map(|b| b.0.as_str()).collect();
-            out.push_str(&format!("Deleted merged local branches: {}\n", names.join(", ")));
+            out.push_str(&format!(
+                "Deleted merged local branches: {}\n",
+                names.join(", ")
+            ));
         }
         if let Some(why) = &self.checkout_left {
             out.push_str(&format!("Checkout: {why}\n"));

@@ -17,7 +17,11 @@ use summary::SummaryInput;
 
 /// Cleans up after a finished run, prints the summary and returns the exit.
 /// The notification text is returned for the approval channel to send.
-pub async fn finish(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>, end: &RunEnd) -> anyhow::Result<(Exit, Option<String>)> {
+pub async fn finish(
+    ctx: &RunContext,
+    checkpoint: &Addr<CheckpointActor>,
+    end: &RunEnd,
+) -> anyhow::Result<(Exit, Option<String>)> {
     if let RunEnd::Finished(_) = end {
         match cleanup::cleanup(ctx, checkpoint).await {
             Ok(report) => print!("{}", report.render()),
@@ -26,14 +30,23 @@ pub async fn finish(ctx: &RunContext, checkpoint: &Addr<CheckpointActor>, end: &
     }
     let run = checkpoint.send(LoadRun { run: ctx.run_id }).await??;
     let issues = checkpoint.send(LoadIssues { run: ctx.run_id }).await??;
-    let input = SummaryInput { label: &ctx.label, status: run.status, issues: &issues, now: chrono::Utc::now() };
+    let input = SummaryInput {
+        label: &ctx.label,
+        status: run.status,
+        issues: &issues,
+        now: chrono::Utc::now(),
+    };
     println!("\n{}", summary::render(&input));
     let notification = match run.status {
-        RunStatus::Completed | RunStatus::Partial | RunStatus::Failed => Some(summary::notification(&input)),
+        RunStatus::Completed | RunStatus::Partial | RunStatus::Failed => {
+            Some(summary::notification(&input))
+        }
         _ => None,
     };
     if let RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) = end {
-        println!("Some questions could not be asked. Configure Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID) or run on a terminal, then run the same command with --resume.");
+        println!(
+            "Some questions could not be asked. Configure Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID) or run on a terminal, then run the same command with --resume."
+        );
     }
     Ok((end.exit(), notification))
 }

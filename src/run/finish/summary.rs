@@ -50,13 +50,30 @@ pub fn render(input: &SummaryInput) -> String {
         count(issues, IssueState::Failed),
         count(issues, IssueState::Skipped)
     ));
-    let prs: Vec<String> = issues.iter().filter_map(|r| r.pr).map(|p| p.to_string()).collect();
-    out.push_str(&format!("PRs: {}\n", if prs.is_empty() { "none".into() } else { prs.join(", ") }));
+    let prs: Vec<String> = issues
+        .iter()
+        .filter_map(|r| r.pr)
+        .map(|p| p.to_string())
+        .collect();
+    out.push_str(&format!(
+        "PRs: {}\n",
+        if prs.is_empty() {
+            "none".into()
+        } else {
+            prs.join(", ")
+        }
+    ));
     let reasons = |state: IssueState, pick: fn(&IssueRow) -> Option<&String>| -> String {
         issues
             .iter()
             .filter(|r| r.state == state)
-            .map(|r| format!("- {}: {}\n", r.issue, pick(r).map(String::as_str).unwrap_or("no reason recorded")))
+            .map(|r| {
+                format!(
+                    "- {}: {}\n",
+                    r.issue,
+                    pick(r).map(String::as_str).unwrap_or("no reason recorded")
+                )
+            })
             .collect()
     };
     let failed = reasons(IssueState::Failed, |r| r.last_error.as_ref());
@@ -69,9 +86,18 @@ pub fn render(input: &SummaryInput) -> String {
     }
     out.push_str("\nPer issue:\n");
     for r in issues {
-        let pr = r.pr.map(|p| format!("PR {p}")).unwrap_or_else(|| "no PR".into());
-        let fixes = format!("CI fixes {}, review rounds {}", r.ci_fix_attempts, r.review_rounds);
-        let cost = if r.cost_usd > 0.0 { format!(", ${:.2}", r.cost_usd) } else { String::new() };
+        let pr =
+            r.pr.map(|p| format!("PR {p}"))
+                .unwrap_or_else(|| "no PR".into());
+        let fixes = format!(
+            "CI fixes {}, review rounds {}",
+            r.ci_fix_attempts, r.review_rounds
+        );
+        let cost = if r.cost_usd > 0.0 {
+            format!(", ${:.2}", r.cost_usd)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
             "  {} {}: {}, {pr}, {}, {fixes}{cost}\n",
             r.issue,
@@ -105,7 +131,11 @@ pub fn notification(input: &SummaryInput) -> String {
         "{title}\n{}: {merged}/{} issues merged successfully.\nFailed: {}",
         input.label,
         input.issues.len(),
-        if failed.is_empty() { "none".into() } else { failed.join(", ") }
+        if failed.is_empty() {
+            "none".into()
+        } else {
+            failed.join(", ")
+        }
     )
 }
 
@@ -131,8 +161,10 @@ mod tests {
             ci_fix_attempts: u32::from(n == 2),
             review_rounds: 0,
             review_step: None,
-            last_error: (state == IssueState::Failed).then(|| "worker exited 0 but pushed no branch".to_string()),
-            skip_reason: (state == IssueState::Skipped).then(|| "blocked by #3, which failed".to_string()),
+            last_error: (state == IssueState::Failed)
+                .then(|| "worker exited 0 but pushed no branch".to_string()),
+            skip_reason: (state == IssueState::Skipped)
+                .then(|| "blocked by #3, which failed".to_string()),
             cost_usd: if n == 1 { 0.42 } else { 0.0 },
             worker: None,
             started_at: at("2026-11-23T10:00:00Z"),
@@ -153,14 +185,36 @@ mod tests {
     #[test]
     fn the_summary_counts_lists_prs_and_gives_each_reason() {
         let issues = fixture();
-        let input = SummaryInput { label: "Milestone \"OB3\"", status: RunStatus::Partial, issues: &issues, now: Utc::now() };
+        let input = SummaryInput {
+            label: "Milestone \"OB3\"",
+            status: RunStatus::Partial,
+            issues: &issues,
+            now: Utc::now(),
+        };
         let text = render(&input);
-        assert!(text.starts_with("Milestone \"OB3\" Finished: partial"), "{text}");
-        assert!(text.contains("Issues: 4 processed, 2 merged, 1 failed, 1 skipped\n"), "{text}");
+        assert!(
+            text.starts_with("Milestone \"OB3\" Finished: partial"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Issues: 4 processed, 2 merged, 1 failed, 1 skipped\n"),
+            "{text}"
+        );
         assert!(text.contains("PRs: #101, #102\n"), "{text}");
-        assert!(text.contains("Failed issues:\n- #3: worker exited 0 but pushed no branch\n"), "{text}");
-        assert!(text.contains("Skipped issues:\n- #4: blocked by #3, which failed\n"), "{text}");
-        assert!(text.contains("  #2 Implement generator: merged, PR #102, 4m12s, CI fixes 1, review rounds 0\n"), "{text}");
+        assert!(
+            text.contains("Failed issues:\n- #3: worker exited 0 but pushed no branch\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Skipped issues:\n- #4: blocked by #3, which failed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  #2 Implement generator: merged, PR #102, 4m12s, CI fixes 1, review rounds 0\n"
+            ),
+            "{text}"
+        );
         assert!(text.contains("  #1 Add KeyPair type: merged, PR #101, 4m12s, CI fixes 0, review rounds 0, $0.42\n"), "{text}");
         assert!(text.contains("Total cost: $0.42"), "{text}");
     }
@@ -168,17 +222,33 @@ mod tests {
     #[test]
     fn a_completed_run_uses_the_specs_heading_and_notification() {
         let issues = vec![row(1, "Add KeyPair type", IssueState::Merged)];
-        let input = SummaryInput { label: "Milestone \"OB3\"", status: RunStatus::Completed, issues: &issues, now: Utc::now() };
+        let input = SummaryInput {
+            label: "Milestone \"OB3\"",
+            status: RunStatus::Completed,
+            issues: &issues,
+            now: Utc::now(),
+        };
         assert!(render(&input).starts_with("Milestone \"OB3\" Complete\n"));
-        assert_eq!(notification(&input), "MILESTONE COMPLETE\nMilestone \"OB3\": 1/1 issues merged successfully.\nFailed: none");
+        assert_eq!(
+            notification(&input),
+            "MILESTONE COMPLETE\nMilestone \"OB3\": 1/1 issues merged successfully.\nFailed: none"
+        );
     }
 
     #[test]
     fn the_notification_names_failed_issues() {
         let issues = fixture();
-        let input = SummaryInput { label: "Milestone \"OB3\"", status: RunStatus::Partial, issues: &issues, now: Utc::now() };
+        let input = SummaryInput {
+            label: "Milestone \"OB3\"",
+            status: RunStatus::Partial,
+            issues: &issues,
+            now: Utc::now(),
+        };
         let text = notification(&input);
         assert!(text.starts_with("MILESTONE FINISHED (PARTIAL)\n"), "{text}");
-        assert!(text.ends_with("2/4 issues merged successfully.\nFailed: #3"), "{text}");
+        assert!(
+            text.ends_with("2/4 issues merged successfully.\nFailed: #3"),
+            "{text}"
+        );
     }
 }

@@ -279,7 +279,11 @@ mod steps;
 pub use steps::next;
 
 impl ReviewState {
-    /// The loop for a PR just opened (or first reviewed) at `head`.
+    /// The loop for a PR just opened at `head`. CodeRabbit reviews a PR's
+    /// opening head by itself, so no review is requested for it; every later
+    /// head gets `@coderabbitai review`. For a PR whose head already moved
+    /// since it was opened (picked up from an earlier run), set
+    /// `state.tally.head_moved` before saving the first state.
     pub fn start(head: CommitSha) -> Transition {
         let state = ReviewState {
             step: Step::UpdateBase {

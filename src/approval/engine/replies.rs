@@ -2,7 +2,7 @@
 //! recorded, delivered) and its timers (the one reminder, re-sending a
 //! question Telegram refused).
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -164,19 +164,25 @@ impl Engine {
             .is_some_and(|w| w.iter().any(|s| !s.is_closed()))
     }
 
-    fn reminder_due(&self, q: &QuestionRow) -> Option<Instant> {
+    /// When the question's one reminder is due, if it still needs one.
+    fn reminder_due(&self, q: &QuestionRow) -> Option<DateTime<Utc>> {
         if q.reminded_at.is_some() || !self.waited_for(q) || !self.channel.shows(q) {
             return None;
         }
         let after = TimeDelta::from_std(self.reminder).unwrap_or(TimeDelta::MAX);
-        let left = (q.asked_at + after - Utc::now())
-            .to_std()
-            .unwrap_or_default();
-        Some(Instant::now() + left)
+        Some(
+            q.asked_at
+                .checked_add_signed(after)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
     }
 
     pub(super) fn next_wake(&self) -> Option<Instant> {
-        let reminders = self.open.iter().filter_map(|q| self.reminder_due(q));
+        let now = Utc::now();
+        let reminders = self.open.iter().filter_map(|q| {
+            let left = (self.reminder_due(q)? - now).to_std().unwrap_or_default();
+            Some(Instant::now() + left)
+        });
         reminders.chain(self.resend_at).min()
     }
 
@@ -197,7 +203,7 @@ impl Engine {
         let due: Vec<QuestionRow> = self
             .open
             .iter()
-            .filter(|q| self.reminder_due(q).is_some_and(|at| at <= now))
+            .filter(|q| self.reminder_due(q).is_some_and(|at| at <= Utc::now()))
             .cloned()
             .collect();
         for q in due {

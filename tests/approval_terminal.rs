@@ -1,0 +1,358 @@
+//! The terminal channel and the automatic approver through the real
+//! `ApprovalActor` and a real checkpoint: answers are piped into the
+//! channel's stdin, and its output is read back from a pipe.
+
+use std::io::{BufRead, BufReader, PipeWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actix::{Actor, Addr, System};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use auto_milestone::actors::{ApprovalActor, CheckpointActor};
+use auto_milestone::approval::{ApprovalConfig, ChannelChoice, TerminalIo};
+use auto_milestone::checkpoint::{NewIssue, NewRun, QuestionKind, QuestionRow, RunId, Store};
+use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber, RepoSlug};
+use auto_milestone::messages::approval::{Answer, Ask, AskError, Notify, Question};
+use auto_milestone::messages::checkpoint::OpenQuestions;
+
+const PATIENCE: Duration = Duration::from_secs(10);
+const NO_REMINDER: Duration = Duration::from_secs(3600);
+
+fn new_checkpoint(dir: &Path) -> (PathBuf, RunId) {
+    let path = dir.join("checkpoint.db");
+    let mut store = Store::open(&path).unwrap();
+    let issues = [123, 124]
+        .map(|n| NewIssue {
+            number: IssueNumber(n),
+            title: format!("Issue {n}"),
+            wave: 1,
+        })
+        .to_vec();
+    let run = store
+        .create_run(&NewRun {
+            repo: RepoSlug::new("acme", "widgets"),
+            target_key: "issues:123,124".into(),
+            target_label: "issues 123, 124".into(),
+            options: json!({}),
+            plan: json!({}),
+            budget_usd: None,
+            issues,
+        })
+        .unwrap();
+    (path, run)
+}
+
+fn merge_question(issue: u64) -> Question {
+    let pr = issue + 333;
+    Question {
+        kind: QuestionKind::Merge,
+        issue: Some(IssueNumber(issue)),
+        pr: Some(PrNumber(pr)),
+        head_sha: Some(CommitSha("c".repeat(40))),
+        text: format!("PR #{pr} for issue #{issue} ready for review."),
+    }
+}
+
+fn run_question(kind: QuestionKind, text: &str) -> Question {
+    Question {
+        kind,
+        issue: None,
+        pr: None,
+        head_sha: None,
+        text: text.into(),
+    }
+}
+
+/// A terminal made of pipes: what the test types, and what the channel printed.
+struct Terminal {
+    keyboard: Option<PipeWriter>,
+    screen: mpsc::UnboundedReceiver<String>,
+}
+
+impl Terminal {
+    /// The channel's side (its stdin and stdout) and the test's side.
+    fn new() -> (TerminalIo, Terminal) {
+        let (stdin, keyboard) = std::io::pipe().unwrap();
+        let (screen_reader, stdout) = std::io::pipe().unwrap();
+        let (tx, screen) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(screen_reader).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let io = TerminalIo::new(BufReader::new(stdin), stdout);
+        (
+            io,
+            Terminal {
+                keyboard: Some(keyboard),
+                screen,
+            },
+        )
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let keyboard = self.keyboard.as_mut().expect("stdin is still open");
+        writeln!(keyboard, "{line}").unwrap();
+    }
+
+    /// Closes stdin: end of input.
+    fn hang_up(&mut self) {
+        self.keyboard = None;
+    }
+
+    /// Reads printed lines until one contains `needle`.
+    async fn expect(&mut self, needle: &str) -> String {
+        loop {
+            let line = tokio::time::timeout(PATIENCE, self.screen.recv())
+                .await
+                .unwrap_or_else(|_| panic!("the terminal never printed {needle:?}"))
+                .unwrap_or_else(|| panic!("the terminal closed before printing {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+}
+
+struct Bench {
+    approval: Addr<ApprovalActor>,
+    checkpoint: Addr<CheckpointActor>,
+}
+
+fn bench(path: &Path, run: RunId, channel: ChannelChoice) -> Bench {
+    let checkpoint = CheckpointActor::new(Store::open(path).unwrap()).start();
+    let approval = ApprovalActor::new(ApprovalConfig {
+        channel,
+        run,
+        checkpoint: checkpoint.clone(),
+        reminder: NO_REMINDER,
+    })
+    .start();
+    Bench {
+        approval,
+        checkpoint,
+    }
+}
+
+type Pending = tokio::task::JoinHandle<Result<Answer, AskError>>;
+
+fn ask(b: &Bench, run: RunId, question: Question) -> Pending {
+    let request = b.approval.send(Ask { run, question });
+    actix::spawn(async move { request.await.expect("the approval actor answers") })
+}
+
+async fn answer_of(pending: Pending) -> Result<Answer, AskError> {
+    tokio::time::timeout(PATIENCE, pending)
+        .await
+        .expect("the ask was answered in time")
+        .unwrap()
+}
+
+async fn open_questions(b: &Bench, run: RunId) -> Vec<QuestionRow> {
+    b.checkpoint
+        .send(OpenQuestions { run })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_piped_line_answers_the_question_printed_with_its_pr() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let (io, mut term) = Terminal::new();
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        let pending = ask(&b, run, merge_question(123));
+        term.expect("PR #456 (issue #123)").await;
+        term.expect("ready for review").await;
+        term.expect("Answer here").await;
+        term.type_line("what?");
+        term.expect("did not understand").await;
+        term.type_line("");
+        term.type_line("Changes: keep the old name");
+        assert_eq!(
+            answer_of(pending).await,
+            Ok(Answer::Changes {
+                feedback: "keep the old name".into(),
+                by: "terminal".into()
+            })
+        );
+        term.expect("✅ PR #456 (issue #123): changes requested — by terminal")
+            .await;
+        assert!(open_questions(&b, run).await.is_empty());
+
+        b.approval
+            .send(Notify {
+                text: "MILESTONE COMPLETE".into(),
+            })
+            .await
+            .unwrap();
+        term.expect("MILESTONE COMPLETE").await;
+    });
+}
+
+#[test]
+fn with_two_questions_open_a_line_must_name_the_pr() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let (io, mut term) = Terminal::new();
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        let first = ask(&b, run, merge_question(123));
+        term.expect("PR #456").await;
+        let second = ask(&b, run, merge_question(124));
+        let hint = term.expect("Several questions are waiting").await;
+        assert!(hint.contains("merge #457"), "{hint}");
+
+        term.type_line("merge");
+        let help = term
+            .expect("2 questions are waiting (PR #456, PR #457)")
+            .await;
+        assert!(
+            help.contains("name the PR") && !help.contains("reply to"),
+            "{help}"
+        );
+        term.type_line("merge #999");
+        term.expect("No question about PR #999").await;
+        term.type_line("merge #457");
+        assert_eq!(
+            answer_of(second).await,
+            Ok(Answer::Merge {
+                by: "terminal".into()
+            })
+        );
+        // One question left: a plain answer counts again.
+        term.type_line("skip.");
+        assert_eq!(
+            answer_of(first).await,
+            Ok(Answer::Skip {
+                by: "terminal".into()
+            })
+        );
+    });
+}
+
+#[test]
+fn end_of_input_makes_the_ask_unavailable_and_the_question_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let (io, mut term) = Terminal::new();
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        let pending = ask(&b, run, merge_question(123));
+        term.expect("PR #456").await;
+        term.hang_up();
+        let Err(AskError::Unavailable(why)) = answer_of(pending).await else {
+            panic!("expected the terminal to be unavailable");
+        };
+        assert!(
+            why.contains("--resume") && why.contains("TELEGRAM_BOT_TOKEN"),
+            "{why}"
+        );
+        let open = open_questions(&b, run).await;
+        assert_eq!(open.len(), 1);
+
+        // Asked again (as a resume would): the same question, still unavailable.
+        let again = answer_of(ask(&b, run, merge_question(123))).await;
+        assert!(matches!(again, Err(AskError::Unavailable(_))), "{again:?}");
+        assert_eq!(open_questions(&b, run).await, open);
+    });
+}
+
+#[test]
+fn an_empty_stdin_cannot_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    System::new().block_on(async {
+        let io = TerminalIo::new(std::io::empty(), std::io::sink());
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        // The reader may not have seen the end yet when the first ask comes:
+        // then that ask waits until it does.
+        let answer = answer_of(ask(&b, run, run_question(QuestionKind::Plan, "PLAN?"))).await;
+        assert!(
+            matches!(answer, Err(AskError::Unavailable(_))),
+            "{answer:?}"
+        );
+        assert_eq!(open_questions(&b, run).await.len(), 1);
+    });
+}
+
+#[test]
+fn nobody_to_ask_says_why_and_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    System::new().block_on(async {
+        let why = "approvals are off".to_string();
+        let b = bench(&path, run, ChannelChoice::None { why });
+        let answer = answer_of(ask(&b, run, merge_question(123))).await;
+        let Err(AskError::Unavailable(text)) = answer else {
+            panic!("expected unavailable, got {answer:?}");
+        };
+        assert!(
+            text.starts_with("approvals are off; ") && text.contains("--resume"),
+            "{text}"
+        );
+        assert_eq!(open_questions(&b, run).await.len(), 1);
+    });
+}
+
+#[test]
+fn the_automatic_approver_answers_and_records_like_a_human() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let (io, mut term) = Terminal::new();
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Auto(io.output));
+        let auto = || "auto".to_string();
+        let plan = answer_of(ask(&b, run, run_question(QuestionKind::Plan, "PLAN?"))).await;
+        assert_eq!(plan, Ok(Answer::Approve { by: auto() }));
+        let merge = answer_of(ask(&b, run, merge_question(123))).await;
+        assert_eq!(merge, Ok(Answer::Merge { by: auto() }));
+        term.expect("✅ PR #456 (issue #123): merge (automatic approval)")
+            .await;
+        let budget = answer_of(ask(&b, run, run_question(QuestionKind::Budget, "BUDGET?"))).await;
+        assert_eq!(budget, Ok(Answer::Stop { by: auto() }));
+        assert!(open_questions(&b, run).await.is_empty());
+    });
+    let store = Store::open_read_only(&path).unwrap();
+    let events = store.events(run).unwrap();
+    let answers: Vec<String> = events
+        .iter()
+        .filter(|e| e.kind == "question_answered")
+        .filter_map(|e| e.detail.clone())
+        .collect();
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|d| d.contains(r#""answered_by":"auto""#)),
+        "{answers:?}"
+    );
+}
+
+#[test]
+fn an_answer_nobody_waited_for_is_kept_for_the_next_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let (io, mut term) = Terminal::new();
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        // The asker stops waiting (its actor restarted, say).
+        let gone = ask(&b, run, merge_question(123));
+        term.expect("PR #456").await;
+        gone.abort();
+        assert!(gone.await.unwrap_err().is_cancelled());
+        term.type_line("lgtm");
+        term.expect("✅ PR #456").await;
+        let answer = answer_of(ask(&b, run, merge_question(123))).await;
+        assert_eq!(
+            answer,
+            Ok(Answer::Merge {
+                by: "terminal".into()
+            })
+        );
+    });
+}

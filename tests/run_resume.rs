@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
-use support::world::{World, alive, signal, text, wait_with_limit};
+use support::world::{Human, World, alive, text};
 
 fn three_slow_issues(world: &World) -> Vec<auto_milestone::ids::IssueNumber> {
     vec![
@@ -36,12 +36,15 @@ fn assert_one_pr_each_and_merged(
 fn sigterm_stops_every_worker_then_resume_finishes_without_duplicates() {
     let world = World::new();
     let issues = three_slow_issues(&world);
-    let child = world.spawn(&[support::world::MILESTONE, "--parallel", "2"]);
+    let child = world.start(
+        &[support::world::MILESTONE, "--parallel", "2"],
+        Human::default_answers(),
+    );
     world.wait_for(Duration::from_secs(20), "two workers to start", |w| {
         w.trace().iter().filter(|e| e.event == "start").count() >= 2
     });
-    signal(&child, libc::SIGTERM);
-    let out = wait_with_limit(child, Duration::from_secs(20));
+    child.signal(libc::SIGTERM);
+    let out = child.wait();
     let log = text(&out);
     assert_eq!(out.status.code(), Some(143), "{log}");
     let pids: Vec<u32> = world.trace().iter().map(|e| e.pid).collect();
@@ -70,12 +73,14 @@ fn sigterm_stops_every_worker_then_resume_finishes_without_duplicates() {
 fn sigkill_of_the_orchestrator_takes_its_workers_down_and_resume_finishes() {
     let world = World::new();
     let issues = three_slow_issues(&world);
-    let mut child = world.spawn(&[support::world::MILESTONE, "--parallel", "2"]);
+    let mut child = world.start(
+        &[support::world::MILESTONE, "--parallel", "2"],
+        Human::default_answers(),
+    );
     world.wait_for(Duration::from_secs(20), "two workers to start", |w| {
         w.trace().iter().filter(|e| e.event == "start").count() >= 2
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     let pids: Vec<u32> = world.trace().iter().map(|e| e.pid).collect();
     world.wait_for(
         Duration::from_secs(5),

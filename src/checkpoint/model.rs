@@ -363,6 +363,7 @@ pub mod event_kind {
     pub const RUN_CREATED: &str = "run_created";
     pub const RUN_STATUS: &str = "run_status";
     pub const BUDGET: &str = "budget";
+    pub const PLAN_REPLACED: &str = "plan_replaced";
     pub const TRANSITION: &str = "transition";
     pub const REOPENED: &str = "reopened";
     pub const UPDATED: &str = "updated";

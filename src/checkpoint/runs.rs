@@ -10,7 +10,7 @@ use super::error::{CheckpointError, Result};
 use super::events::{NewEvent, insert_event};
 use super::model::{IssueState, NewRun, RunId, RunRow, RunStatus, completion_problem, event_kind};
 use super::store::Store;
-use crate::ids::RepoSlug;
+use crate::ids::{IssueNumber, RepoSlug};
 
 const RUN_COLUMNS: &str = "id, repo, target_key, target_label, options, plan, status, \
                            cost_usd_total, budget_usd, started_at, updated_at, finished_at";
@@ -174,6 +174,50 @@ impl Store {
         self.set_run_status(run, status)
     }
 
+    /// Replaces the run's plan after a human's feedback re-planned it: the
+    /// same issues, each possibly in another wave. A plan over other issues
+    /// is refused (it is a new run, not a re-plan).
+    pub fn replace_plan(
+        &mut self,
+        run: RunId,
+        plan: &serde_json::Value,
+        waves: &[(IssueNumber, u32)],
+    ) -> Result<RunRow> {
+        self.write(|tx| {
+            let known: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM run_issues WHERE run_id = ?1",
+                [run],
+                |r| r.get(0),
+            )?;
+            if known != waves.len() as i64 {
+                return Err(CheckpointError::Constraint(format!(
+                    "a re-plan must keep the run's {known} issues, it has {}",
+                    waves.len()
+                )));
+            }
+            insert_event(
+                tx,
+                NewEvent::run(run, event_kind::PLAN_REPLACED).detail(json!({ "waves": waves })),
+            )?;
+            for (issue, wave) in waves {
+                let changed = tx.execute(
+                    "UPDATE run_issues SET wave = ?3 WHERE run_id = ?1 AND issue = ?2",
+                    params![run, issue.0 as i64, wave],
+                )?;
+                if changed != 1 {
+                    return Err(CheckpointError::Constraint(format!(
+                        "issue {issue} is not in run {run}"
+                    )));
+                }
+            }
+            tx.execute(
+                "UPDATE runs SET plan = ?2 WHERE id = ?1",
+                params![run, plan.to_string()],
+            )?;
+            load_run_in(tx, run)
+        })
+    }
+
     /// Sets or lifts the run's spending cap (a human may raise it).
     pub fn set_budget(&mut self, run: RunId, budget_usd: Option<f64>) -> Result<RunRow> {
         if let Some(budget) = budget_usd {
@@ -197,7 +241,38 @@ mod tests {
     use super::*;
     use crate::checkpoint::model::IssueState::*;
     use crate::checkpoint::testutil::{drive_to, new_run, store_with_run, temp_store};
-    use crate::ids::IssueNumber;
+
+    #[test]
+    fn a_replan_moves_waves_and_refuses_other_issues() {
+        let (_dir, mut store, run) = store_with_run(&[1, 2]);
+        let plan = serde_json::json!({"execution_waves": []});
+        store
+            .replace_plan(run, &plan, &[(IssueNumber(1), 1), (IssueNumber(2), 2)])
+            .unwrap();
+        let waves: Vec<u32> = store
+            .load_issues(run)
+            .unwrap()
+            .iter()
+            .map(|r| r.wave)
+            .collect();
+        assert_eq!(waves, [1, 2]);
+        assert_eq!(store.load_run(run).unwrap().plan, plan);
+        assert!(
+            store
+                .replace_plan(run, &plan, &[(IssueNumber(1), 1)])
+                .is_err()
+        );
+        assert!(
+            store
+                .replace_plan(run, &plan, &[(IssueNumber(1), 1), (IssueNumber(9), 1)])
+                .is_err()
+        );
+        assert_eq!(
+            store.load_issues(run).unwrap()[1].wave,
+            2,
+            "a refused re-plan writes nothing"
+        );
+    }
 
     #[test]
     fn a_new_run_has_its_issues_pending_and_a_created_event() {

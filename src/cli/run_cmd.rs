@@ -59,6 +59,7 @@ async fn execute(
         resume: run.resume,
         only_wave: run.wave,
         json: common.json,
+        approve_all: false,
         command_line: command_line(),
     };
     Ok(run::start(request).await?)

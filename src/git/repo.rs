@@ -52,6 +52,19 @@ impl Git {
         self.run(&args).await.map(drop)
     }
 
+    /// Points `branch` at `start_point` and checks it out (`git switch -C`),
+    /// so a fix worker starts from exactly the PR's pushed head.
+    pub async fn switch_reset(
+        &self,
+        branch: &BranchName,
+        start_point: &str,
+    ) -> Result<(), GitError> {
+        let args = args!["switch", "--no-track", "-C", &branch.0, start_point];
+        self.reject_options(&args, &[&branch.0, start_point])?;
+        let _lock = write_lock().await;
+        self.run(&args).await.map(drop)
+    }
+
     /// Fast-forwards the current branch to `remote`'s `branch`; fails rather
     /// than merge or rebase when they have diverged.
     pub async fn pull_ff_only(&self, remote: &str, branch: &BranchName) -> Result<(), GitError> {

@@ -67,6 +67,7 @@ pub fn pull(p: models::pulls::PullRequest) -> PullRequest {
     PullRequest {
         number: PrNumber(p.number),
         title: p.title.unwrap_or_default(),
+        author: p.user.map(|u| u.login).unwrap_or_default(),
         body: p.body.unwrap_or_default(),
         state: p.state.as_ref().map(state_of).unwrap_or(ItemState::Open),
         merged,

@@ -61,6 +61,8 @@ pub struct IssueRef {
 pub struct PullRequest {
     pub number: PrNumber,
     pub title: String,
+    /// The login that opened it.
+    pub author: String,
     pub body: String,
     pub state: ItemState,
     pub merged: bool,

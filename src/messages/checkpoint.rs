@@ -97,6 +97,11 @@ store_command!(
     SetRunStatus { run: RunId, status: RunStatus } -> RunRow = |s, m| s.set_run_status(m.run, m.status)
 );
 store_command!(
+    /// Command: replace the run's plan after a re-plan (same issues, new waves).
+    ReplacePlan { run: RunId, plan: serde_json::Value, waves: Vec<(IssueNumber, u32)> } -> RunRow
+        = |s, m| s.replace_plan(m.run, &m.plan, &m.waves)
+);
+store_command!(
     /// Command: set or clear the run's total budget.
     SetBudget { run: RunId, usd: Option<f64> } -> RunRow = |s, m| s.set_budget(m.run, m.usd)
 );

@@ -8,14 +8,19 @@ use anyhow::{anyhow, bail};
 use serde_json::json;
 
 use super::context::{RunContext, RunIssue, under_root};
-use super::launch::run_actors;
+use super::finish::finish;
+use super::gate::{GateOutcome, planning_gate};
+use super::launch::{Services, run_actors, start_services};
+use super::outcome::RunEnd;
 use super::start::RunRequest;
-use crate::checkpoint::{IssueState, NewIssue, NewRun, Store};
+use crate::checkpoint::{IssueState, NewIssue, NewRun, RunId, RunStatus, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::{self, Planned};
 use crate::config::Schedule;
 use crate::git::Git;
 use crate::ids::IssueNumber;
+use crate::messages::Notify;
+use crate::messages::checkpoint::{ReplacePlan, SetRunStatus};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, ScheduleMode, Scheduler};
 
@@ -39,6 +44,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
     let merged_before = merged_in_earlier_runs(&store, &req)?;
     let scheduler = scheduler_for(&planned.plan, &req, &merged_before)?;
     let issues = run_issues(&planned.plan, req.only_wave, &merged_before);
+    let initial_waves = planned.plan.execution_waves.clone();
     if issues.is_empty() {
         println!("Nothing to run: every planned issue is closed, blocked or already merged.");
         return Ok(Exit::Success);
@@ -48,6 +54,26 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         None => req.gh.default_branch().await?,
     };
     let run_id = store.create_run(&new_run(&req, &planned.plan, &issues))?;
+    let services = start_services(store, run_id, &req.settings, req.approve_all).await;
+    let (scheduler, issues) = match gate(&req, &services, run_id, planned).await? {
+        Gated::Go(plan) if plan.execution_waves == initial_waves => (scheduler, issues),
+        Gated::Go(plan) => {
+            let scheduler = scheduler_for(&plan, &req, &merged_before)?;
+            let issues = run_issues(&plan, req.only_wave, &merged_before);
+            let waves = issues.values().map(|i| (i.number, i.wave)).collect();
+            let plan_json = serde_json::to_value(&plan).expect("a plan always serialises");
+            services
+                .checkpoint
+                .send(ReplacePlan {
+                    run: run_id,
+                    plan: plan_json,
+                    waves,
+                })
+                .await??;
+            (scheduler, issues)
+        }
+        Gated::Stop(exit) => return Ok(exit),
+    };
     let ctx = Arc::new(RunContext {
         log_dir: under_root(&req.root, &req.settings.log_dir),
         worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
@@ -62,8 +88,54 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
     });
-    let end = run_actors(ctx, store, scheduler).await?;
-    Ok(end.exit())
+    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
+    conclude(&ctx, &services, &end).await
+}
+
+/// What the planning gate decided.
+enum Gated {
+    Go(Plan),
+    Stop(Exit),
+}
+
+/// Asks the human about a plan that needs review; records an abort or a park.
+async fn gate(
+    req: &RunRequest,
+    services: &Services,
+    run: RunId,
+    planned: Planned,
+) -> anyhow::Result<Gated> {
+    if !planned.plan.needs_review() {
+        return Ok(Gated::Go(planned.plan));
+    }
+    let status = match planning_gate(&services.approvals, run, req, planned).await? {
+        GateOutcome::Proceed(planned) => return Ok(Gated::Go(planned.plan)),
+        GateOutcome::Abort { by } => {
+            println!("Aborted at the planning gate by {by}.");
+            (RunStatus::Failed, Exit::Failure)
+        }
+        GateOutcome::Parked(why) => {
+            println!("The plan needs review, and {why}");
+            (RunStatus::Interrupted, Exit::AwaitingHuman)
+        }
+    };
+    services
+        .checkpoint
+        .send(SetRunStatus {
+            run,
+            status: status.0,
+        })
+        .await??;
+    Ok(Gated::Stop(status.1))
+}
+
+/// After the actors: cleanup, summary, and the closing notification.
+pub async fn conclude(ctx: &RunContext, services: &Services, end: &RunEnd) -> anyhow::Result<Exit> {
+    let (exit, notification) = finish(ctx, &services.checkpoint, end).await?;
+    if let Some(text) = notification {
+        services.approvals.send(Notify { text }).await?;
+    }
+    Ok(exit)
 }
 
 fn show_plan(planned: &Planned, json: bool) {

@@ -12,43 +12,46 @@ use super::flow::IssueEnv;
 use super::outcome::RunEnd;
 use super::signals;
 use crate::actors::{
-    CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
+    ApprovalActor, CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
 };
-use crate::checkpoint::Store;
 use crate::progress::{Lines, ProgressSink};
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
 
+/// The actors every issue talks to, started before the tree (the planning
+/// gate already needs them).
+#[derive(Clone)]
+pub struct Services {
+    pub checkpoint: Addr<CheckpointActor>,
+    pub approvals: Addr<ApprovalActor>,
+}
+
 /// Starts the actors for `ctx` and returns how the run ended.
 pub async fn run_actors(
     ctx: Arc<RunContext>,
-    store: Store,
+    services: Services,
     scheduler: Scheduler,
 ) -> anyhow::Result<RunEnd> {
     std::fs::create_dir_all(&ctx.log_dir)
         .with_context(|| format!("create the log directory {}", ctx.log_dir.display()))?;
-    let checkpoint = CheckpointActor::new(store).start();
     let slots = Arc::new(Semaphore::new(ctx.settings.parallel));
     let (done, ended) = oneshot::channel();
     let progress: Box<dyn ProgressSink> = Box::new(Lines::new(std::io::stdout()));
     let waves: BTreeSet<u32> = ctx.issues.values().map(|i| i.wave).collect();
+    let checkpoint = services.checkpoint.clone();
     let supervisor = MilestoneSupervisor::create(|mctx| {
         let me = actix::AsyncContext::address(mctx);
-        let make_env = env_factory(&ctx, &checkpoint, &me, &slots);
+        let make_env = env_factory(&ctx, &services, &me, &slots);
         let waves: BTreeMap<u32, Addr<WaveSupervisor>> = waves
             .into_iter()
             .map(|w| {
-                let sup = WaveSupervisor::new(
-                    w,
-                    make_env.clone(),
-                    me.clone().recipient(),
-                    RestartPolicy::issue_actor(),
-                );
+                let policy = RestartPolicy::issue_actor();
+                let sup = WaveSupervisor::new(w, make_env.clone(), me.clone().recipient(), policy);
                 (w, sup.start())
             })
             .collect();
-        MilestoneSupervisor::new(MilestoneParts {
+        let parts = MilestoneParts {
             ctx: ctx.clone(),
             checkpoint,
             scheduler,
@@ -56,7 +59,8 @@ pub async fn run_actors(
             slots,
             progress,
             done,
-        })
+        };
+        MilestoneSupervisor::new(parts)
     });
     let _signals =
         signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
@@ -67,24 +71,55 @@ pub async fn run_actors(
 
 fn env_factory(
     ctx: &Arc<RunContext>,
-    checkpoint: &Addr<CheckpointActor>,
+    services: &Services,
     supervisor: &Addr<MilestoneSupervisor>,
     slots: &Arc<Semaphore>,
 ) -> EnvFactory {
-    let (ctx, checkpoint, supervisor, slots) = (
+    let (ctx, services, supervisor, slots) = (
         ctx.clone(),
-        checkpoint.clone(),
+        services.clone(),
         supervisor.clone(),
         slots.clone(),
     );
     Arc::new(move |issue| IssueEnv {
         ctx: ctx.clone(),
         issue,
-        checkpoint: checkpoint.clone(),
+        checkpoint: services.checkpoint.clone(),
         progress: supervisor.clone().recipient(),
         notes: supervisor.clone().recipient(),
         activity: supervisor.clone().recipient(),
+        ask: services.approvals.clone().recipient(),
+        withdraw: services.approvals.clone().recipient(),
+        notify: services.approvals.clone().recipient(),
         slots: slots.clone(),
         stop: StopSignal::new(),
     })
+}
+
+/// Starts the checkpoint and approval actors for `run`.
+pub async fn start_services(
+    store: crate::checkpoint::Store,
+    run: crate::checkpoint::RunId,
+    settings: &crate::config::Settings,
+    approve_all: bool,
+) -> Services {
+    use crate::approval::{ApprovalConfig, ChannelChoice, choose_channel};
+    let checkpoint = CheckpointActor::new(store).start();
+    let channel = if approve_all {
+        ChannelChoice::auto()
+    } else {
+        choose_channel(settings, crate::cli::context::env_var).await
+    };
+    tracing::info!(channel = %channel.describe(), "questions for a human go here");
+    let config = ApprovalConfig {
+        channel,
+        run,
+        checkpoint: checkpoint.clone(),
+        reminder: settings.telegram.reminder.get(),
+    };
+    let approvals = ApprovalActor::new(config).start();
+    Services {
+        checkpoint,
+        approvals,
+    }
 }

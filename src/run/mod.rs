@@ -4,6 +4,7 @@ pub mod context;
 pub mod finish;
 pub mod flow;
 mod fresh;
+pub mod gate;
 pub mod launch;
 pub mod outcome;
 pub mod panic;

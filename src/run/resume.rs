@@ -10,13 +10,17 @@ use std::sync::Arc;
 use anyhow::anyhow;
 
 use super::context::{RunContext, RunIssue, under_root};
+use super::fresh::conclude;
 use super::fresh::mode_of;
-use super::launch::run_actors;
+use super::gate::{GateOutcome, planning_gate};
+use super::launch::{Services, run_actors, start_services};
 use super::start::RunRequest;
-use crate::checkpoint::{IssuePatch, IssueRow, IssueState, RunRow, RunStatus, Store};
+use crate::checkpoint::{IssuePatch, IssueRow, IssueState, QuestionKind, RunRow, RunStatus, Store};
 use crate::cli::exit::Exit;
+use crate::cli::plan_cmd::Planned;
 use crate::git::Git;
 use crate::ids::{BranchName, IssueNumber};
+use crate::messages::checkpoint::{OpenQuestions, SetRunStatus};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 use crate::worker::{ProcessIdentity, kill_group_if_same};
@@ -62,6 +66,10 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         Some(b) => BranchName(b.clone()),
         None => req.gh.default_branch().await?,
     };
+    let services = start_services(store, run.id, &req.settings, req.approve_all).await;
+    if let Some(exit) = gate_left_open(&req, &services, &run, plan).await? {
+        return Ok(exit);
+    }
     let ctx = Arc::new(RunContext {
         log_dir: under_root(&req.root, &req.settings.log_dir),
         worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
@@ -76,8 +84,49 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
     });
-    let end = run_actors(ctx, store, scheduler).await?;
-    Ok(end.exit())
+    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
+    conclude(&ctx, &services, &end).await
+}
+
+/// A run that stopped at the planning gate asks it again (the question is
+/// re-attached, not sent twice); `Some(exit)` when the run does not go on.
+async fn gate_left_open(
+    req: &RunRequest,
+    services: &Services,
+    run: &RunRow,
+    plan: Plan,
+) -> anyhow::Result<Option<Exit>> {
+    let open = services
+        .checkpoint
+        .send(OpenQuestions { run: run.id })
+        .await??;
+    if !open.iter().any(|q| q.kind == QuestionKind::Plan) {
+        return Ok(None);
+    }
+    let planned = Planned {
+        plan,
+        notes: Vec::new(),
+        suggestions: Vec::new(),
+    };
+    let (status, exit) = match planning_gate(&services.approvals, run.id, req, planned).await? {
+        GateOutcome::Proceed(_) => return Ok(None),
+        GateOutcome::Abort { by } => {
+            println!("Aborted at the planning gate by {by}.");
+            (RunStatus::Failed, Exit::Failure)
+        }
+        GateOutcome::Parked(why) => {
+            println!("The plan still needs review, and {why}");
+            (RunStatus::Interrupted, Exit::AwaitingHuman)
+        }
+    };
+    services
+        .checkpoint
+        .send(SetRunStatus {
+            run: run.id,
+            status,
+        })
+        .await??;
+    Ok(Some(exit))
 }
 
 /// A worker recorded in the checkpoint may still run if the orchestrator

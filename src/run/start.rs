@@ -26,6 +26,8 @@ pub struct RunRequest {
     pub resume: bool,
     pub only_wave: Option<u32>,
     pub json: bool,
+    /// Answer every question with merge / approve (the demo's `--approve-all`).
+    pub approve_all: bool,
     /// The command as typed, to suggest `--resume` with.
     pub command_line: String,
 }

@@ -3,8 +3,11 @@
 //! run in, a milestone to fill with issues, and the binary configured to use
 //! the simulated worker with short timeouts.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use auto_milestone::checkpoint::{IssueRow, RunRow, Store};
@@ -120,10 +123,25 @@ impl World {
         let sim = |mode: &str, arg: &str| {
             format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "{arg}"]"#)
         };
+        let sim_text = |mode: &str, text: &str| {
+            format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "--text", "{text}", "{{pr}}"]"#)
+        };
         cmd.env("GITHUB_API_URL", self.sandbox.url())
             .env("GITHUB_TOKEN", "sandbox-token")
             .env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
             .env("AUTO_MILESTONE_CI_FIX_COMMAND", sim("fix-ci", "{pr}"))
+            .env(
+                "AUTO_MILESTONE_REVIEW_FIX_COMMAND",
+                sim_text("fix-review", "{comments}"),
+            )
+            .env(
+                "AUTO_MILESTONE_CHANGES_COMMAND",
+                sim_text("changes", "{feedback}"),
+            )
+            .env("AUTO_MILESTONE_CI_GRACE", "300ms")
+            .env("AUTO_MILESTONE_CI_POLL_MIN", "30ms")
+            .env("AUTO_MILESTONE_CI_POLL_MAX", "150ms")
+            .env("AUTO_MILESTONE_REVIEW_WAIT", "400ms")
             .env("AUTO_MILESTONE_WORKER_TIMEOUT", "60s")
             .env("AUTO_MILESTONE_WORKER_STALL_TIMEOUT", "3s")
             .env("AUTO_MILESTONE_WORKER_GRACE", "300ms")
@@ -137,8 +155,14 @@ impl World {
         cmd
     }
 
-    /// Runs the binary to its end (at most `limit`).
+    /// Runs the binary to its end, a default human answering every
+    /// question (merge, approve).
     pub fn run(&self, args: &[&str]) -> Output {
+        self.start(args, Human::default_answers()).wait()
+    }
+
+    /// Runs with nobody to answer: stdin is empty.
+    pub fn run_unattended(&self, args: &[&str]) -> Output {
         let child = self
             .command(args)
             .stdout(Stdio::piped())
@@ -148,12 +172,38 @@ impl World {
         wait_with_limit(child, Duration::from_secs(90))
     }
 
-    pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args)
+    /// Starts the binary with `human` at its terminal.
+    pub fn start(&self, args: &[&str], human: Human) -> Running {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let out = Arc::new(Mutex::new(String::new()));
+        let err = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let out = out.clone();
+            std::thread::spawn(move || human.attend(stdout, stdin, out))
+        };
+        let err_reader = {
+            let err = err.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    err.lock().unwrap().push_str(&format!("{line}\n"));
+                }
+            })
+        };
+        Running {
+            child,
+            out,
+            err,
+            readers: vec![reader, err_reader],
+        }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -300,4 +350,115 @@ pub fn alive(pid: u32) -> bool {
 pub fn signal(child: &Child, sig: i32) {
     let rc = unsafe { libc::kill(child.id() as i32, sig) };
     assert_eq!(rc, 0, "signal {sig} to {}", child.id());
+}
+
+/// A question the binary asked on its terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// "PR #<pr> for issue #<issue> ready for review."
+    Merge { pr: u64, issue: u64 },
+    /// "MILESTONE PLAN REVIEW"
+    Plan,
+}
+
+/// Plays the human at the binary's terminal: reads its output, and answers
+/// each question with what `answer` says (`None`: no answer).
+pub struct Human {
+    answer: Box<dyn FnMut(&Prompt) -> Option<String> + Send>,
+}
+
+impl Human {
+    pub fn new(answer: impl FnMut(&Prompt) -> Option<String> + Send + 'static) -> Human {
+        Human {
+            answer: Box::new(answer),
+        }
+    }
+
+    /// Merges every PR (naming it, as several questions may be open) and approves plans.
+    pub fn default_answers() -> Human {
+        Human::new(|p| {
+            Some(match p {
+                Prompt::Merge { pr, .. } => format!("merge #{pr}"),
+                Prompt::Plan => "approve".into(),
+            })
+        })
+    }
+
+    fn attend(mut self, stdout: ChildStdout, mut stdin: ChildStdin, out: Arc<Mutex<String>>) {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            out.lock().unwrap().push_str(&format!("{line}\n"));
+            let Some(prompt) = prompt_in(&line) else {
+                continue;
+            };
+            if let Some(reply) = (self.answer)(&prompt) {
+                // The binary may be gone already; a lost answer then does not matter.
+                let _ = writeln!(stdin, "{reply}").and_then(|()| stdin.flush());
+            }
+        }
+    }
+}
+
+fn prompt_in(line: &str) -> Option<Prompt> {
+    if line.trim() == "MILESTONE PLAN REVIEW" {
+        return Some(Prompt::Plan);
+    }
+    let rest = line.strip_prefix("PR #")?;
+    let (pr, rest) = rest.split_once(" for issue #")?;
+    let (issue, _) = rest.split_once(" ready for review.")?;
+    Some(Prompt::Merge {
+        pr: pr.parse().ok()?,
+        issue: issue.parse().ok()?,
+    })
+}
+
+/// A binary started with a human at its terminal.
+pub struct Running {
+    child: Child,
+    out: Arc<Mutex<String>>,
+    err: Arc<Mutex<String>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn signal(&self, sig: i32) {
+        signal(&self.child, sig);
+    }
+
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn stdout(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    /// Waits for the end (at most 90 s) and collects what it printed.
+    pub fn wait(mut self) -> Output {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = self.child.kill();
+                panic!(
+                    "the run took longer than 90s\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout(),
+                    self.err.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        let stdout = self.out.lock().unwrap().clone().into_bytes();
+        let stderr = self.err.lock().unwrap().clone().into_bytes();
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
 }

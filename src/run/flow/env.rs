@@ -13,7 +13,7 @@ use crate::git::GitError;
 use crate::github::GitHubError;
 use crate::ids::{IssueNumber, PrNumber};
 use crate::messages::checkpoint::{AppendEvent, LoadIssue, StoreCommand, Transition, UpdateIssue};
-use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
+use crate::messages::{Ask, IssueActivity, IssueNoted, IssueProgressed, Notify, Withdraw};
 use crate::run::context::RunContext;
 use crate::run::outcome::IssueOutcome;
 use crate::worker::{SpawnError, StopSignal};
@@ -46,6 +46,10 @@ pub struct IssueEnv {
     pub progress: Recipient<IssueProgressed>,
     pub notes: Recipient<IssueNoted>,
     pub activity: Recipient<IssueActivity>,
+    /// The approval actor: questions for a human, and notifications.
+    pub ask: Recipient<Ask>,
+    pub withdraw: Recipient<Withdraw>,
+    pub notify: Recipient<Notify>,
     /// Worker slots (`--parallel N`); closed on shutdown.
     pub slots: Arc<Semaphore>,
     pub stop: StopSignal,
@@ -122,6 +126,14 @@ impl IssueEnv {
             issue: self.issue,
             text: text.into(),
         });
+    }
+
+    /// Sleeps for `d` unless a stop comes first; `false` when stopped.
+    pub async fn pause(&self, d: std::time::Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = self.stop.reached(crate::worker::StopLevel::Graceful) => false,
+        }
     }
 
     /// Says what the issue is doing now (for the live view).

@@ -91,6 +91,7 @@ mod tests {
         PullRequest {
             number: PrNumber(n),
             title: format!("PR {n}"),
+            author: "worker".into(),
             body: body.into(),
             state,
             merged,

@@ -1,6 +1,6 @@
 //! Merging an approved PR: squash-merge at the approved head (GitHub refuses
-//! if the head moved), confirm it merged, then tidy up in separate steps —
-//! delete the remote branch, remove the worktree, update the checkout's base.
+//! if the head moved), then, once merged, tidy up in separate steps — delete
+//! the remote branch, remove the worktree, update the checkout's base.
 //! Field note 4: one combined command reported failure after merging.
 
 use crate::checkpoint::IssueState;
@@ -11,47 +11,39 @@ use crate::run::outcome::IssueOutcome;
 
 use super::env::{FlowError, IssueEnv};
 
-/// How a merge request ended.
-#[derive(Debug)]
-pub enum Merge {
-    Done(IssueOutcome),
-    /// GitHub refused (405 not mergeable, 409 head moved): for the human, never retried blindly.
-    Refused {
-        status: u16,
-        message: String,
-    },
-}
-
-/// Squash-merges `pull` if its head is still `sha`.
-pub async fn merge(
+/// Asks GitHub to squash-merge `pull` at `sha`. Refusals (405 not
+/// mergeable, 409 head moved) are answers for the human, never retried here.
+pub async fn squash(
     env: &IssueEnv,
     pull: &PullRequest,
     sha: &CommitSha,
-) -> Result<Merge, FlowError> {
-    let gh = &env.ctx.gh;
+) -> Result<MergeOutcome, FlowError> {
+    // Two merges racing on one base make GitHub refuse one of them.
     let _one_at_a_time = env.ctx.merge_lock.lock().await;
     env.event("merging", format!("PR {} at {}", pull.number, sha.short()))
         .await?;
     let title = format!("{} (#{})", pull.title, pull.number.0);
-    match gh.squash_merge(pull.number, sha, &title).await? {
-        MergeOutcome::Refused { status, message } => Ok(Merge::Refused { status, message }),
-        MergeOutcome::Merged { sha: merge_sha } => {
-            let confirmed = gh.get_pull(pull.number).await?.merged;
-            if !confirmed {
-                env.note(format!(
-                    "GitHub answered merged ({}) but PR {} does not read as merged yet",
-                    merge_sha.short(),
-                    pull.number
-                ));
-            }
-            let row = env.row().await?;
-            if row.state != IssueState::Merged {
-                env.merged(pull.number).await?;
-            }
-            tidy_up(env, pull).await?;
-            Ok(Merge::Done(IssueOutcome::Merged { pr: pull.number }))
-        }
+    Ok(env.ctx.gh.squash_merge(pull.number, sha, &title).await?)
+}
+
+/// Records the merge, then tidies up.
+pub async fn finish_merged(
+    env: &IssueEnv,
+    pull: &PullRequest,
+    sha: &CommitSha,
+) -> Result<IssueOutcome, FlowError> {
+    if !env.ctx.gh.get_pull(pull.number).await?.merged {
+        env.note(format!(
+            "GitHub answered merged ({}) but PR {} does not read as merged yet",
+            sha.short(),
+            pull.number
+        ));
     }
+    if env.row().await?.state != IssueState::Merged {
+        env.merged(pull.number).await?;
+    }
+    tidy_up(env, pull).await?;
+    Ok(IssueOutcome::Merged { pr: pull.number })
 }
 
 /// After a merge: each step on its own, none of them able to undo the merge.

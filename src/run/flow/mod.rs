@@ -5,11 +5,13 @@
 //! from the checkpoint and picks up where it was.
 
 pub mod env;
+pub mod fixes;
 pub mod implement;
 pub mod link;
 pub mod locate;
 pub mod merge;
 pub mod review_stage;
+pub mod waits;
 pub mod worker;
 
 pub use env::{FlowError, IssueEnv};

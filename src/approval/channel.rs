@@ -38,7 +38,7 @@ impl ChannelChoice {
 
     /// The automatic approver, reporting on stdout (`demo --approve-all`).
     pub fn auto() -> ChannelChoice {
-        ChannelChoice::Auto(Box::new(std::io::stdout()))
+        ChannelChoice::Auto(Box::new(crate::progress::console::Above::stdout()))
     }
 
     /// A short name for logs and progress lines (never the token).

@@ -19,11 +19,12 @@ pub struct TerminalIo {
 }
 
 impl TerminalIo {
-    /// The process's stdin and stdout (questions are output, not diagnostics).
+    /// The process's stdin and stdout (questions are output, not
+    /// diagnostics), printing above the live view when one is on screen.
     pub fn stdio() -> TerminalIo {
         TerminalIo {
             input: Box::new(BufReader::new(std::io::stdin())),
-            output: Box::new(std::io::stdout()),
+            output: Box::new(crate::progress::console::Above::stdout()),
         }
     }
 
@@ -88,6 +89,10 @@ pub struct TerminalChannel {
     closed: bool,
     /// Questions printed by this process (a restarted run prints again).
     shown: HashSet<String>,
+    /// Shown questions not yet answered or voided.
+    waiting: HashSet<String>,
+    /// Keeps the live view from redrawing over an answer being typed.
+    hold: Option<crate::progress::console::Hold>,
 }
 
 impl TerminalChannel {
@@ -96,6 +101,15 @@ impl TerminalChannel {
             printer: Printer::new(output),
             closed: false,
             shown: HashSet::new(),
+            waiting: HashSet::new(),
+            hold: None,
+        }
+    }
+
+    fn settled(&mut self, id: &str) {
+        self.waiting.remove(id);
+        if self.waiting.is_empty() {
+            self.hold = None;
         }
     }
 
@@ -125,14 +139,20 @@ impl TerminalChannel {
         }
         self.printer.line(&how);
         self.shown.insert(q.id.clone());
+        self.waiting.insert(q.id.clone());
+        if self.hold.is_none() {
+            self.hold = Some(crate::progress::console::hold());
+        }
     }
 
     pub fn answered(&mut self, q: &QuestionRow, verdict: &Verdict, by: &str) {
+        self.settled(&q.id);
         self.printer
             .line(&format!("✅ {}: {} — by {by}", subject(q), verdict.label()));
     }
 
     pub fn voided(&mut self, q: &QuestionRow, why: &str) {
+        self.settled(&q.id);
         self.printer
             .line(&format!("⛔ {} no longer applies: {why}", subject(q)));
     }

@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a sample milestone through the whole flow in the built-in sandbox (no network, no credentials).
     Demo(DemoArgs),
+    /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
+    Status(StatusArgs),
     /// The simulated coding-agent worker used by the demo and tests.
     #[command(hide = true)]
     SimWorker(SimWorkerArgs),
@@ -112,6 +114,13 @@ pub struct DemoArgs {
     /// Keep the demo's temporary repository and checkpoint instead of deleting them
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StatusArgs {
+    /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
+    #[arg(value_name = "TARGET", num_args = 0..)]
+    pub target: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

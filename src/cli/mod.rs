@@ -53,6 +53,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::SimWorker(args)) => return crate::simworker::main(&args),
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
+        Some(Command::Status(args)) => crate::status::main(args, cli.common),
         None => run_cmd::main(cli.run, cli.common),
     };
     match result {

@@ -34,6 +34,8 @@ pub struct RunContext {
     pub git: Git,
     pub run_id: RunId,
     pub label: String,
+    /// The checkpoint's path (the live view reads it).
+    pub db: PathBuf,
     pub log_dir: PathBuf,
     pub worktree_dir: PathBuf,
     pub issues: BTreeMap<IssueNumber, RunIssue>,

@@ -75,6 +75,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         Gated::Stop(exit) => return Ok(exit),
     };
     let ctx = Arc::new(RunContext {
+        db: req.db_path(),
         log_dir: under_root(&req.root, &req.settings.log_dir),
         worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
         settings: req.settings,

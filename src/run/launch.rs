@@ -14,7 +14,6 @@ use super::signals;
 use crate::actors::{
     ApprovalActor, CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
 };
-use crate::progress::{Lines, ProgressSink};
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
@@ -35,9 +34,14 @@ pub async fn run_actors(
 ) -> anyhow::Result<RunEnd> {
     std::fs::create_dir_all(&ctx.log_dir)
         .with_context(|| format!("create the log directory {}", ctx.log_dir.display()))?;
+    let run_log = ctx.log_path(&format!("run-{}.log", ctx.run_id));
+    if let Err(e) = crate::cli::logging::log_to_file(&run_log) {
+        tracing::warn!(path = %run_log.display(), %e, "no run log file; logging to stderr only");
+    }
+    let verbosity = crate::cli::logging::verbosity();
+    let progress = crate::progress::for_stdout(verbosity, &ctx.db, ctx.run_id);
     let slots = Arc::new(Semaphore::new(ctx.settings.parallel));
     let (done, ended) = oneshot::channel();
-    let progress: Box<dyn ProgressSink> = Box::new(Lines::new(std::io::stdout()));
     let waves: BTreeSet<u32> = ctx.issues.values().map(|i| i.wave).collect();
     let checkpoint = services.checkpoint.clone();
     let supervisor = MilestoneSupervisor::create(|mctx| {

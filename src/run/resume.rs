@@ -71,6 +71,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         return Ok(exit);
     }
     let ctx = Arc::new(RunContext {
+        db: req.db_path(),
         log_dir: under_root(&req.root, &req.settings.log_dir),
         worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
         git: Git::new(&req.root),

@@ -1,1 +1,179 @@
-//! The status command: reading the checkpoint and showing a run.
+//! The `status` command: reads the checkpoint (during a run, from another
+//! terminal, or after it) and shows a run as the wave tree or as JSON, and
+//! what `--resume` would do with an interrupted one.
+
+pub mod json;
+pub mod preview;
+pub mod tree;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context as _, anyhow};
+
+pub use preview::{ResumeAction, resume_preview};
+pub use tree::TreeInput;
+
+use crate::checkpoint::{CheckpointError, IssueRow, RunRow, RunStatus, Store, Timestamp};
+use crate::cli::CliError;
+use crate::cli::args::{CommonArgs, StatusArgs};
+use crate::cli::context;
+use crate::cli::exit::Exit;
+use crate::ids::RepoSlug;
+use crate::plan::Target;
+use crate::run::context::under_root;
+
+/// How to start a run, for messages that find none.
+const START_HINT: &str =
+    "start one with `auto-milestone \"<milestone name>\"` or `auto-milestone <issue numbers>`";
+
+/// `auto-milestone status [TARGET] [--json]`.
+pub fn main(args: StatusArgs, common: CommonArgs) -> Result<Exit, CliError> {
+    let target = if args.target.is_empty() {
+        None
+    } else {
+        Some(Target::parse(&args.target).map_err(|e| CliError::Usage(e.to_string()))?)
+    };
+    report(target.as_ref(), &common)?;
+    Ok(Exit::Success)
+}
+
+/// Finds the run and prints it.
+fn report(target: Option<&Target>, common: &CommonArgs) -> anyhow::Result<()> {
+    let settings = context::load_settings(common, None)?;
+    let cwd =
+        std::env::current_dir().map_err(|e| anyhow!("cannot read the current directory: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    let root = runtime.block_on(context::checkout_root(&cwd));
+    let db = under_root(root.as_deref().unwrap_or(&cwd), &settings.db);
+    let store = open(&db)?;
+    let repo = match target {
+        Some(_) => Some(runtime.block_on(context::resolve_repo(&settings, root.as_deref()))?),
+        None => None,
+    };
+    let run = find_run(&store, &db, target.zip(repo.as_ref()))?;
+    let issues = store.load_issues(run.id)?;
+    let now = chrono::Utc::now();
+    if common.json {
+        println!("{:#}", json::render(&run, &issues, now));
+    } else {
+        print!("{}", show(&run, &issues, now));
+    }
+    Ok(())
+}
+
+/// The latest run for the target in the repository, or of all.
+fn find_run(
+    store: &Store,
+    db: &Path,
+    target: Option<(&Target, &RepoSlug)>,
+) -> anyhow::Result<RunRow> {
+    let Some((target, repo)) = target else {
+        return store.latest_run_any()?.ok_or_else(|| {
+            anyhow!(
+                "the checkpoint {} holds no run yet; {START_HINT}",
+                db.display()
+            )
+        });
+    };
+    store.latest_run(repo, &target.key())?.ok_or_else(|| {
+        anyhow!(
+            "the checkpoint {} holds no run for {} in {repo}; start one with `{}`",
+            db.display(),
+            target.label(),
+            command_for(&target.key())
+        )
+    })
+}
+
+/// The tree, and for an interrupted run what a resume would do and how.
+fn show(run: &RunRow, issues: &[IssueRow], now: Timestamp) -> String {
+    let activity = BTreeMap::new();
+    let mut out = tree::render(&TreeInput {
+        run,
+        issues,
+        activity: &activity,
+        now,
+    });
+    if run.status == RunStatus::Interrupted {
+        out.push('\n');
+        out.push_str(&preview::render(run, issues));
+        out.push_str(&format!(
+            "Resume it with: {} --resume\n",
+            command_for(&run.target_key)
+        ));
+    }
+    out
+}
+
+fn open(db: &Path) -> anyhow::Result<Store> {
+    match Store::open_read_only(db) {
+        Ok(store) => Ok(store),
+        Err(CheckpointError::NoCheckpoint { path }) => Err(anyhow!(
+            "no checkpoint at {}: no run has started here yet; {START_HINT} (or point --db at another checkpoint)",
+            path.display()
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The command that runs the target a run was for: `auto-milestone "OB3 Phase 1"`.
+pub fn command_for(target_key: &str) -> String {
+    match target_key.split_once(':') {
+        Some(("issues", numbers)) => format!("auto-milestone {numbers}"),
+        Some(("milestone", name)) => format!("auto-milestone {}", shell_quote(name)),
+        _ => format!("auto-milestone {}", shell_quote(target_key)),
+    }
+}
+
+/// Double quotes where they suffice (as the spec writes milestone names),
+/// single quotes where the shell would expand something inside them.
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_alphanumeric() || " ._-/#:,".contains(c))
+    {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::fixture::{at, issues, run};
+
+    #[test]
+    fn commands_name_the_target_as_typed() {
+        assert_eq!(
+            command_for("milestone:OB3 Phase 1"),
+            "auto-milestone \"OB3 Phase 1\""
+        );
+        assert_eq!(command_for("issues:153,154"), "auto-milestone 153,154");
+        assert_eq!(
+            command_for("milestone:It's $HOME"),
+            r"auto-milestone 'It'\''s $HOME'"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_run_adds_the_resume_preview_and_command() {
+        let text = show(&run(RunStatus::Interrupted), &issues(), at(725));
+        assert!(
+            text.contains("\nWhat --resume would do with run 7"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Resume it with: auto-milestone \"OB3 Phase 1\" --resume\n"),
+            "{text}"
+        );
+        let text = show(&run(RunStatus::Partial), &issues(), at(725));
+        assert!(!text.contains("--resume"), "{text}");
+    }
+}

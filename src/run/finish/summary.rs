@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::checkpoint::{IssueRow, IssueState, RunStatus};
-use crate::progress::lines::elapsed;
+use crate::status::tree::elapsed;
 
 /// What the summary is made from.
 pub struct SummaryInput<'a> {

@@ -1,0 +1,314 @@
+//! `auto-milestone status` through the real binary, over a checkpoint built
+//! with the store's API: while a run is going on (its writer holds the file
+//! open), after it finished, as JSON, for a target, and with no checkpoint.
+//! Also after a real run in the sandbox, with the default checkpoint path,
+//! and the run's log file beside the worker logs.
+
+// Each test binary uses a different part of the shared support.
+#[allow(dead_code)]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use auto_milestone::checkpoint::{
+    IssuePatch, IssueState, NewIssue, NewRun, RunId, RunStatus, Store, WorkerRef,
+};
+use auto_milestone::ids::{BranchName, IssueNumber, PrNumber, RepoSlug};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_auto-milestone");
+
+fn status(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("status")
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("GITHUB_REPOSITORY")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A run of four issues in two waves: #1 merged, #2 failed, #3 reviewing
+/// with a worker fixing CI, #4 pending behind them.
+fn checkpoint(dir: &Path) -> (PathBuf, Store, RunId) {
+    let db = dir.join("state").join("checkpoint.db");
+    let mut store = Store::open(&db).unwrap();
+    let issue = |n, title: &str, wave| NewIssue {
+        number: IssueNumber(n),
+        title: title.into(),
+        wave,
+    };
+    let run = store
+        .create_run(&NewRun {
+            repo: RepoSlug::new("acme", "widgets"),
+            target_key: "milestone:M1".into(),
+            target_label: "Milestone \"M1\"".into(),
+            options: json!({ "parallel": 2 }),
+            plan: json!({}),
+            budget_usd: Some(10.0),
+            issues: vec![
+                issue(1, "Add the parser", 1),
+                issue(2, "Add the printer", 1),
+                issue(3, "Wire them", 1),
+                issue(4, "Document it", 2),
+            ],
+        })
+        .unwrap();
+    let (one, two, three) = (IssueNumber(1), IssueNumber(2), IssueNumber(3));
+    let step = |store: &mut Store, n, to, patch| store.transition(run, n, to, patch).unwrap();
+    step(
+        &mut store,
+        one,
+        IssueState::Running,
+        IssuePatch::new().count_attempt(),
+    );
+    let branch = IssuePatch::new()
+        .branch(BranchName("feat/issue-1-parser".into()))
+        .pr(PrNumber(11));
+    step(&mut store, one, IssueState::PrOpen, branch);
+    step(&mut store, one, IssueState::Merged, IssuePatch::new());
+    store.add_cost(run, one, 1.25).unwrap();
+
+    step(
+        &mut store,
+        two,
+        IssueState::Running,
+        IssuePatch::new().count_attempt(),
+    );
+    let failed = IssuePatch::new().last_error("worker exited 0 but pushed no branch");
+    step(&mut store, two, IssueState::Failed, failed);
+
+    step(
+        &mut store,
+        three,
+        IssueState::Running,
+        IssuePatch::new().count_attempt(),
+    );
+    step(
+        &mut store,
+        three,
+        IssueState::PrOpen,
+        IssuePatch::new().pr(PrNumber(13)),
+    );
+    step(
+        &mut store,
+        three,
+        IssueState::Reviewing,
+        IssuePatch::new().count_ci_fix(),
+    );
+    let worker = WorkerRef {
+        pid: 4242,
+        start_ticks: 7,
+    };
+    store.record_worker(run, three, worker).unwrap();
+    (db, store, run)
+}
+
+#[test]
+fn status_reads_a_run_while_it_goes_on_and_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut writer, run) = checkpoint(dir.path());
+    let db_arg = db.to_str().unwrap();
+
+    // During: the run's writer still holds the checkpoint.
+    let out = status(dir.path(), &["--db", db_arg]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.starts_with("Milestone \"M1\" · acme/widgets · run 1 · running\n"),
+        "{text}"
+    );
+    assert!(text.contains("so far"), "{text}");
+    assert!(
+        text.contains(
+            "4 issues: 1 pending, 1 reviewing, 1 merged, 1 failed · cost $1.25 of $10.00 cap"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nWave 1 · 1 of 3 merged\n"), "{text}");
+    assert!(text.contains("\nWave 2 · 0 of 1 merged\n"), "{text}");
+    let merged = line_of(&text, "#1 Add the parser");
+    assert!(merged.starts_with("  ✓ #1 Add the parser"), "{merged}");
+    assert!(
+        merged.contains("merged") && merged.ends_with("PR #11  $1.25"),
+        "{merged}"
+    );
+    assert!(
+        text.contains("└ reason: worker exited 0 but pushed no branch"),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "#3 Wire them").ends_with("PR #13  CI fixes 1"),
+        "{text}"
+    );
+    assert!(line_of(&text, "#4 Document it").contains("○"), "{text}");
+    assert!(
+        text.ends_with("Workers running now: #3 (pid 4242)\n"),
+        "{text}"
+    );
+
+    let out = status(dir.path(), &["--db", db_arg, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["status"], "running");
+    assert_eq!(value["counts"]["reviewing"], 1);
+    assert_eq!(value["issues"][2]["worker_pid"], 4242);
+    assert_eq!(value["issues"][2]["ci_fix_attempts"], 1);
+    assert_eq!(value["cost_usd_total"], 1.25);
+
+    // After: the run finished and its writer is gone.
+    writer.clear_worker(run, IssueNumber(3)).unwrap();
+    writer
+        .transition(run, IssueNumber(3), IssueState::Merged, IssuePatch::new())
+        .unwrap();
+    let skip = IssuePatch::new().skip_reason("skipped by a human");
+    writer
+        .transition(run, IssueNumber(4), IssueState::Skipped, skip)
+        .unwrap();
+    writer.finish_run(run, RunStatus::Partial).unwrap();
+    drop(writer);
+
+    let out = status(dir.path(), &["--db", db_arg]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.starts_with("Milestone \"M1\" · acme/widgets · run 1 · partial\n"),
+        "{text}"
+    );
+    assert!(text.contains(" after "), "{text}");
+    assert!(
+        text.contains("4 issues: 2 merged, 1 skipped, 1 failed"),
+        "{text}"
+    );
+    assert!(text.contains("└ reason: skipped by a human"), "{text}");
+    assert!(!text.contains("Workers"), "{text}");
+
+    let out = status(dir.path(), &["--db", db_arg, "--json"]);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["status"], "partial");
+    assert!(value["finished_at"].is_string());
+    assert_eq!(value["counts"]["merged"], 2);
+}
+
+#[test]
+fn an_interrupted_run_shows_what_a_resume_would_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut writer, run) = checkpoint(dir.path());
+    writer.set_run_status(run, RunStatus::Interrupted).unwrap();
+    drop(writer);
+    let out = status(dir.path(), &["--db", db.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("What --resume would do with run 1"), "{text}");
+    assert!(text.contains("  #1 skip: merged as PR #11\n"), "{text}");
+    assert!(
+        text.contains("  #2 run the worker again (attempt 2)\n"),
+        "{text}"
+    );
+    assert!(text.contains("  #3 review PR #13"), "{text}");
+    assert!(text.contains("  #4 run the worker\n"), "{text}");
+    assert!(
+        text.ends_with("Resume it with: auto-milestone \"M1\" --resume\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_target_picks_its_latest_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, writer, _run) = checkpoint(dir.path());
+    drop(writer);
+    let db_arg = db.to_str().unwrap();
+    let out = status(
+        dir.path(),
+        &["M1", "--db", db_arg, "--repo", "acme/widgets"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Milestone \"M1\""));
+
+    let out = status(
+        dir.path(),
+        &["Other", "--db", db_arg, "--repo", "acme/widgets"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("holds no run for Milestone \"Other\" in acme/widgets"),
+        "{err}"
+    );
+    assert!(
+        err.contains("start one with `auto-milestone \"Other\"`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_checkpoint_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let out = status(dir.path(), &["--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no checkpoint at"), "{err}");
+    assert!(err.contains("start one with `auto-milestone"), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert!(!db.exists(), "status must not create a checkpoint");
+}
+
+#[test]
+fn a_checkpoint_without_runs_says_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    drop(Store::open(&db).unwrap());
+    let out = status(dir.path(), &["--db", db.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("holds no run yet; start one with"), "{err}");
+}
+
+#[test]
+fn after_a_real_run_status_reads_the_default_checkpoint_and_the_run_log_is_there() {
+    let world = support::world::World::new();
+    let one = world.issue("First thing", "", "");
+    let two = world.issue("Second thing", &format!("Blocked by {one}"), "");
+    let out = world.run(&[support::world::MILESTONE]);
+    let log = support::world::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+
+    let out = status(&world.work(), &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains(" · run 1 · completed\n"), "{text}");
+    assert!(text.contains("2 issues: 2 merged"), "{text}");
+    assert!(
+        line_of(&text, &format!("{two} Second thing")).contains("PR #"),
+        "{text}"
+    );
+
+    let run_log = world.work().join(".claude/output/run-1.log");
+    let file = std::fs::read_to_string(&run_log).expect("the run log exists");
+    assert!(
+        file.contains("planning"),
+        "from before the run had an id: {file}"
+    );
+    assert!(file.contains("worker started"), "{file}");
+    assert!(file.contains(" DEBUG "), "at debug level: {file}");
+    assert!(!file.contains('\x1b'), "no ANSI: {file:?}");
+    assert!(!file.contains("sandbox-token"), "never a token");
+}
+
+fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+}

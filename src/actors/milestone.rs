@@ -36,6 +36,8 @@ pub struct MilestoneSupervisor {
     active: BTreeSet<IssueNumber>,
     /// Issues waiting for an answer nobody could be asked.
     parked: BTreeSet<IssueNumber>,
+    /// Issues held back because the budget cap is spent and a human said stop.
+    held: BTreeSet<IssueNumber>,
     stopping: Option<StopCause>,
     /// Checkpoint writes in flight; the run does not end before they land.
     writes: usize,
@@ -64,6 +66,7 @@ impl MilestoneSupervisor {
             slots: parts.slots,
             active: BTreeSet::new(),
             parked: BTreeSet::new(),
+            held: BTreeSet::new(),
             stopping: None,
             writes: 0,
             progress: parts.progress,
@@ -137,6 +140,10 @@ impl MilestoneSupervisor {
                 self.parked.insert(issue);
                 Ok(Vec::new())
             }
+            IssueOutcome::BudgetSpent => {
+                self.held.insert(issue);
+                Ok(Vec::new())
+            }
             IssueOutcome::Interrupted => Ok(Vec::new()),
         };
         match result {
@@ -191,6 +198,9 @@ impl MilestoneSupervisor {
     fn end_kind(&self) -> RunEnd {
         if let Some(cause) = self.stopping {
             return RunEnd::Stopped(cause);
+        }
+        if !self.held.is_empty() {
+            return RunEnd::BudgetSpent(self.held.iter().copied().collect());
         }
         if !self.parked.is_empty() {
             return RunEnd::AwaitingHuman(self.parked.iter().copied().collect());

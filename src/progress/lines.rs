@@ -82,6 +82,10 @@ pub fn finished_text(end: &RunEnd) -> String {
             "run paused: {} cannot start until their blockers merge",
             list(issues)
         ),
+        RunEnd::BudgetSpent(issues) => format!(
+            "run paused: the budget cap is spent; {} wait for a higher cap",
+            list(issues)
+        ),
     }
 }
 

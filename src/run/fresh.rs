@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail};
 use serde_json::json;
 
+use super::budget::Budget;
 use super::context::{RunContext, RunIssue, under_root};
 use super::finish::finish;
 use super::gate::{GateOutcome, planning_gate};
@@ -74,6 +75,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         }
         Gated::Stop(exit) => return Ok(exit),
     };
+    let budget_cap = req.settings.budget.max_total_usd;
     let ctx = Arc::new(RunContext {
         db: req.db_path(),
         log_dir: under_root(&req.root, &req.settings.log_dir),
@@ -88,6 +90,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         label: req.target.label(),
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
+        budget: Budget::new(budget_cap, 0.0),
     });
     let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
     conclude(&ctx, &services, &end).await

@@ -1,5 +1,6 @@
 //! Starting, resuming and finishing a run: the glue between the command line and the actor tree.
 
+pub mod budget;
 pub mod context;
 pub mod finish;
 pub mod flow;

@@ -41,6 +41,8 @@ pub enum IssueOutcome {
     AwaitingHuman {
         question: String,
     },
+    /// The budget cap is spent and a human said stop; resumable with a higher cap.
+    BudgetSpent,
 }
 
 impl IssueOutcome {
@@ -65,6 +67,8 @@ pub enum RunEnd {
     AwaitingHuman(Vec<IssueNumber>),
     /// Some issues can never start (their blockers are parked); resumable.
     Stuck(Vec<IssueNumber>),
+    /// The budget cap is spent and a human said stop; resumable with a higher cap.
+    BudgetSpent(Vec<IssueNumber>),
 }
 
 impl RunEnd {
@@ -75,7 +79,9 @@ impl RunEnd {
             RunEnd::Finished(RunStatus::Partial) => Exit::Partial,
             RunEnd::Finished(_) => Exit::Failure,
             RunEnd::Stopped(cause) => cause.exit(),
-            RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) => Exit::AwaitingHuman,
+            RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) | RunEnd::BudgetSpent(_) => {
+                Exit::AwaitingHuman
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 
+use super::budget::Budget;
 use super::context::{RunContext, RunIssue, under_root};
 use super::fresh::conclude;
 use super::fresh::mode_of;
@@ -20,7 +21,7 @@ use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::Planned;
 use crate::git::Git;
 use crate::ids::{BranchName, IssueNumber};
-use crate::messages::checkpoint::{OpenQuestions, SetRunStatus};
+use crate::messages::checkpoint::{OpenQuestions, SetBudget, SetRunStatus};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 use crate::worker::{ProcessIdentity, kill_group_if_same};
@@ -70,6 +71,17 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
     if let Some(exit) = gate_left_open(&req, &services, &run, plan).await? {
         return Ok(exit);
     }
+    // A cap given on the resume's command line wins over the one recorded.
+    let budget_cap = req.settings.budget.max_total_usd.or(run.budget_usd);
+    if req.settings.budget.max_total_usd.is_some() && budget_cap != run.budget_usd {
+        services
+            .checkpoint
+            .send(SetBudget {
+                run: run.id,
+                usd: budget_cap,
+            })
+            .await??;
+    }
     let ctx = Arc::new(RunContext {
         db: req.db_path(),
         log_dir: under_root(&req.root, &req.settings.log_dir),
@@ -84,6 +96,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         label: run.target_label.clone(),
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
+        budget: Budget::new(budget_cap, run.cost_usd_total),
     });
     let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
     conclude(&ctx, &services, &end).await

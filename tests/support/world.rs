@@ -359,6 +359,8 @@ pub enum Prompt {
     Merge { pr: u64, issue: u64 },
     /// "MILESTONE PLAN REVIEW"
     Plan,
+    /// "BUDGET REACHED"
+    Budget,
 }
 
 /// Plays the human at the binary's terminal: reads its output, and answers
@@ -380,6 +382,7 @@ impl Human {
             Some(match p {
                 Prompt::Merge { pr, .. } => format!("merge #{pr}"),
                 Prompt::Plan => "approve".into(),
+                Prompt::Budget => "stop".into(),
             })
         })
     }
@@ -399,8 +402,10 @@ impl Human {
 }
 
 fn prompt_in(line: &str) -> Option<Prompt> {
-    if line.trim() == "MILESTONE PLAN REVIEW" {
-        return Some(Prompt::Plan);
+    match line.trim() {
+        "MILESTONE PLAN REVIEW" => return Some(Prompt::Plan),
+        "BUDGET REACHED" => return Some(Prompt::Budget),
+        _ => {}
     }
     let rest = line.strip_prefix("PR #")?;
     let (pr, rest) = rest.split_once(" for issue #")?;

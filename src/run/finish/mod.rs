@@ -43,6 +43,11 @@ pub async fn finish(
         }
         _ => None,
     };
+    if let RunEnd::BudgetSpent(_) = end {
+        println!(
+            "The budget cap is spent. Resume with a higher cap: the same command with --resume --max-budget-usd-total <usd>."
+        );
+    }
     if let RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) = end {
         println!(
             "Some questions could not be asked. Configure Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID) or run on a terminal, then run the same command with --resume."

@@ -39,6 +39,8 @@ pub enum FixRun {
     },
     /// The fix could not start (a dirty checkout in sequential mode).
     Blocked(String),
+    /// The budget cap held the worker back; the issue waits.
+    Held(crate::run::outcome::IssueOutcome),
 }
 
 impl Fix {
@@ -101,8 +103,10 @@ impl Fix {
 
 /// Runs one fix worker for `pull` and reports whether it pushed.
 pub async fn run_fix(env: &IssueEnv, pull: &PullRequest, fix: Fix) -> Result<FixRun, FlowError> {
-    let Some(slot) = worker::acquire_slot(env).await else {
-        return Ok(FixRun::Stopped);
+    let slot = match worker::admit(env).await? {
+        worker::Admitted::Slot(slot) => slot,
+        worker::Admitted::Stopped => return Ok(FixRun::Stopped),
+        worker::Admitted::Held(outcome) => return Ok(FixRun::Held(outcome)),
     };
     let before = env.ctx.gh.get_pull(pull.number).await?.head_sha;
     let cwd = match pr_workdir(env, pull).await? {

@@ -31,8 +31,10 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
         .branch
         .clone()
         .unwrap_or_else(|| branch_for_issue("feat", env.issue, env.title()));
-    let Some(slot) = worker::acquire_slot(env).await else {
-        return Ok(Implemented::Done(IssueOutcome::Interrupted));
+    let slot = match worker::admit(env).await? {
+        worker::Admitted::Slot(slot) => slot,
+        worker::Admitted::Stopped => return Ok(Implemented::Done(IssueOutcome::Interrupted)),
+        worker::Admitted::Held(outcome) => return Ok(Implemented::Done(outcome)),
     };
     let patch = IssuePatch::new().branch(branch.clone()).count_attempt();
     env.transition(IssueState::Running, patch).await?;

@@ -200,6 +200,7 @@ async fn fixed(env: &IssueEnv, pull: &mut PullRequest, fix: Fix) -> Result<Perfo
     Ok(match run_fix(env, pull, fix).await? {
         FixRun::Stopped => Performed::Over(IssueOutcome::Interrupted),
         FixRun::Blocked(reason) => Performed::Over(env.fail(reason).await?),
+        FixRun::Held(outcome) => Performed::Over(outcome),
         FixRun::Finished { pushed } => {
             if let Some(head) = &pushed {
                 pull.head_sha = head.clone();

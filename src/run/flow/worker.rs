@@ -11,6 +11,8 @@ use crate::messages::checkpoint::{AddCost, ClearWorker, RecordWorker};
 use crate::worker::{self, StopLevel, WorkerKind, WorkerOutcome, WorkerSpec};
 
 use super::env::{FlowError, IssueEnv};
+use crate::run::budget::Admission;
+use crate::run::outcome::IssueOutcome;
 
 /// How a worker run ended, from the flow's point of view.
 #[derive(Debug)]
@@ -41,12 +43,32 @@ pub async fn acquire_slot(env: &IssueEnv) -> Option<OwnedSemaphorePermit> {
     }
 }
 
-/// Waits for a worker slot, then runs the worker to its end.
-pub async fn run(env: &IssueEnv, launch: Launch) -> Result<WorkerRun, FlowError> {
-    match acquire_slot(env).await {
-        Some(permit) => run_in_slot(env, launch, permit).await,
-        None => Ok(WorkerRun::Stopped),
-    }
+/// What a new worker may do.
+pub enum Admitted {
+    /// Go: the slot is held until the worker exits.
+    Slot(OwnedSemaphorePermit),
+    /// The run is shutting down.
+    Stopped,
+    /// The budget cap says no; the issue waits where it is.
+    Held(IssueOutcome),
+}
+
+/// A worker slot, granted only while the budget allows one more worker.
+pub async fn admit(env: &IssueEnv) -> Result<Admitted, FlowError> {
+    let Some(permit) = acquire_slot(env).await else {
+        return Ok(Admitted::Stopped);
+    };
+    Ok(match env.ctx.budget.admit(env).await? {
+        Admission::Go => Admitted::Slot(permit),
+        Admission::Stopped => Admitted::Held(IssueOutcome::BudgetSpent),
+        Admission::Unanswered(why) => {
+            env.note(format!("the budget cap is spent and {why}"));
+            Admitted::Held(IssueOutcome::AwaitingHuman {
+                question: "raise the budget cap?".into(),
+            })
+        }
+        Admission::Interrupted => Admitted::Stopped,
+    })
 }
 
 /// Runs the worker while holding `permit`, which is released when it exits.
@@ -88,11 +110,13 @@ pub async fn run_in_slot(
     ));
     let outcome = running.wait(env.stop.clone()).await;
     env.doing(format!("{} worker {}", launch.kind.as_str(), outcome.exit));
-    drop(permit);
     env.store(ClearWorker { run, issue }).await?;
     if let Some(usd) = outcome.cost_usd {
-        env.store(AddCost { run, issue, usd }).await?;
+        let totals = env.store(AddCost { run, issue, usd }).await?;
+        env.ctx.budget.record(totals.run_usd).await;
     }
+    // Only now may the next worker start: it must see this one's cost.
+    drop(permit);
     Ok(match outcome.exit {
         worker::WorkerExit::Stopped => WorkerRun::Stopped,
         _ => WorkerRun::Finished(outcome),

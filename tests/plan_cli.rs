@@ -1149,7 +1149,7 @@ fn the_planner_command_from_the_environment_overrides_the_file() {
 #[test]
 fn the_demo_plans_twelve_issues_in_six_waves_offline() {
     let cli = Cli::offline();
-    let out = cli.run(&["demo"]);
+    let out = cli.run(&["demo", "--dry-run"]);
     out.expect_code(0).stdout_has(&[
         "Milestone \"Badge Generator\" — 12 issues in 6 waves",
         "Wave 1 (no blockers):",

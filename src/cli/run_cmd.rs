@@ -60,6 +60,7 @@ async fn execute(
         only_wave: run.wave,
         json: common.json,
         approve_all: false,
+        worker_env: Vec::new(),
         command_line: command_line(),
     };
     Ok(run::start(request).await?)

@@ -42,6 +42,8 @@ pub struct RunContext {
     /// One merge at a time: two merges racing on the same base make GitHub
     /// refuse one of them ("Base branch was modified").
     pub merge_lock: tokio::sync::Mutex<()>,
+    /// Added to every worker's environment.
+    pub worker_env: Vec<(String, String)>,
     /// Spend against `--max-budget-usd-total`.
     pub budget: crate::run::budget::Budget,
 }

@@ -90,6 +90,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         label: req.target.label(),
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
+        worker_env: req.worker_env,
         budget: Budget::new(budget_cap, 0.0),
     });
     let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;

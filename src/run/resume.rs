@@ -96,6 +96,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         label: run.target_label.clone(),
         issues,
         merge_lock: tokio::sync::Mutex::new(()),
+        worker_env: req.worker_env,
         budget: Budget::new(budget_cap, run.cost_usd_total),
     });
     let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;

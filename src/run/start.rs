@@ -28,6 +28,8 @@ pub struct RunRequest {
     pub json: bool,
     /// Answer every question with merge / approve (the demo's `--approve-all`).
     pub approve_all: bool,
+    /// Added to every worker's environment (the demo points workers at its sandbox).
+    pub worker_env: Vec<(String, String)>,
     /// The command as typed, to suggest `--resume` with.
     pub command_line: String,
 }

@@ -60,6 +60,9 @@ pub async fn drive(env: &IssueEnv, pull: PullRequest) -> Result<IssueOutcome, Fl
             Performed::Over(outcome) => return Ok(outcome),
         };
         tracing::debug!(?event, "review event");
+        if let Some(text) = describe(&event) {
+            env.note(text);
+        }
         match review::next(&state, event, &limits, Utc::now()) {
             Ok(t) => {
                 state = t.state;
@@ -137,7 +140,9 @@ async fn perform(
             })
         }
         Action::RequestReview { head, since } => {
-            waits::request_review(env, pull.number, &head, since).await?;
+            if waits::request_review(env, pull.number, &head, since).await? {
+                env.note(format!("asked CodeRabbit to review {}", head.short()));
+            }
             Nothing
         }
         Action::LaunchCiFix { .. } => fixed(env, pull, Fix::Ci).await?,
@@ -239,6 +244,9 @@ async fn ask(
         },
     };
     env.doing(format!("asking: merge PR {}?", pull.number));
+    if let Some(line) = ask.question.text.lines().find(|l| l.starts_with("CI:")) {
+        env.note(format!("asking for approval of PR {}: {line}", pull.number));
+    }
     let answer = env.ask.send(ask);
     tokio::pin!(answer);
     let every = env.ctx.settings.ci.poll_max.get();
@@ -291,4 +299,48 @@ fn answered_event(head: CommitSha, reply: HumanAnswer, by: &mut String) -> Perfo
         }
     };
     Performed::Event(Ev::Answered { head, answer })
+}
+
+/// A line for the human watching, for the events worth one.
+fn describe(event: &Ev) -> Option<String> {
+    use crate::review::CiOutcome;
+    Some(match event {
+        Ev::BranchUpdated(crate::github::UpdateBranchOutcome::Scheduled) => {
+            "brought up to date with the base branch".into()
+        }
+        Ev::CiDone { head, outcome } => match outcome {
+            CiOutcome::Passed => format!("CI passed on {}", head.short()),
+            CiOutcome::Failed { failing } => {
+                format!("CI failed on {}: {}", head.short(), failing.join(", "))
+            }
+            CiOutcome::NoCi => format!(
+                "no CI checks on {} (reported as \"no CI\", not as passed)",
+                head.short()
+            ),
+            CiOutcome::TimedOut { pending } => format!(
+                "CI timed out on {}: {} still pending",
+                head.short(),
+                pending.join(", ")
+            ),
+        },
+        Ev::ReviewDone {
+            found: false,
+            notice,
+            ..
+        } => match notice {
+            Some(n) => format!("no CodeRabbit review ({n:?})"),
+            None => "no CodeRabbit review in time; going on".into(),
+        },
+        Ev::ReviewDone { triage, .. } => format!(
+            "CodeRabbit reviewed: {} comment(s): {} real, {} nitpick(s), {} style",
+            triage.total,
+            triage.real.len(),
+            triage.nitpicks,
+            triage.skipped_style
+        ),
+        Ev::FixFinished { pushed: Some(head) } => format!("the fix pushed {}", head.short()),
+        Ev::FixFinished { pushed: None } => "the fix pushed nothing".into(),
+        Ev::HeadMoved { head } => format!("the PR's head moved to {}", head.short()),
+        _ => return None,
+    })
 }

@@ -124,21 +124,23 @@ pub async fn watch_review(
     }
 }
 
-/// Posts `@coderabbitai review` for `head` unless it is reviewed or already asked for.
+/// Posts `@coderabbitai review` for `head` unless it is reviewed or already
+/// asked for; `true` when it posted.
 pub async fn request_review(
     env: &IssueEnv,
     pr: PrNumber,
     head: &CommitSha,
     since: chrono::DateTime<Utc>,
-) -> Result<(), FlowError> {
+) -> Result<bool, FlowError> {
     let reviewers = Reviewers::from_settings(&env.ctx.settings.review);
     let wait = ReviewWait::new(head.clone(), since, reviewers);
     let gh = &env.ctx.gh;
     let reviews = gh.list_reviews(pr).await?;
     let comments = gh.list_issue_comments(pr.0).await?;
-    if wait.needs_trigger(&reviews, &comments) {
-        gh.post_issue_comment(pr.0, crate::review::REVIEW_TRIGGER)
-            .await?;
+    if !wait.needs_trigger(&reviews, &comments) {
+        return Ok(false);
     }
-    Ok(())
+    gh.post_issue_comment(pr.0, crate::review::REVIEW_TRIGGER)
+        .await?;
+    Ok(true)
 }

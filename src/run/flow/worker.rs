@@ -126,10 +126,12 @@ pub async fn run_in_slot(
 /// The environment every worker gets on top of ours: which issue, branch and
 /// repository it works on.
 pub fn worker_env(env: &IssueEnv, branch: &str) -> Vec<(String, String)> {
-    vec![
+    let mut vars = env.ctx.worker_env.clone();
+    vars.extend([
         ("AUTO_MILESTONE_ISSUE".into(), env.issue.0.to_string()),
         ("AUTO_MILESTONE_BRANCH".into(), branch.to_string()),
         ("AUTO_MILESTONE_REPO".into(), env.ctx.repo.to_string()),
         ("AUTO_MILESTONE_RUN".into(), env.ctx.run_id.to_string()),
-    ]
+    ]);
+    vars
 }

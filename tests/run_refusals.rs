@@ -111,4 +111,8 @@ fn an_issue_actor_failing_past_the_restart_intensity_escalates_to_failed() {
         Some(1),
         "nothing merged: the run failed\n{log}"
     );
+    assert_eq!(
+        world.latest_run().status,
+        auto_milestone::checkpoint::RunStatus::Failed
+    );
 }

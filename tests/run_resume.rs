@@ -62,6 +62,19 @@ fn sigterm_stops_every_worker_then_resume_finishes_without_duplicates() {
         text(&again)
     );
 
+    let preview = world.run(&[support::world::MILESTONE, "--dry-run"]);
+    let shown = String::from_utf8_lossy(&preview.stdout);
+    assert!(
+        shown.contains("What --resume would do with run 1"),
+        "{}",
+        text(&preview)
+    );
+    assert_eq!(
+        world.latest_run().status,
+        RunStatus::Interrupted,
+        "a dry run changes nothing"
+    );
+
     let resumed = world.run(&[support::world::MILESTONE, "--parallel", "2", "--resume"]);
     let log = text(&resumed);
     assert_eq!(resumed.status.code(), Some(0), "{log}");

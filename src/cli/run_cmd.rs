@@ -35,6 +35,9 @@ async fn execute(
             println!("{}", plan_cmd::render_json(&planned));
         } else {
             print!("{}", plan_cmd::render_text(&planned));
+            if let Some(preview) = resume_preview(root.as_deref(), &settings, &repo, &target) {
+                print!("\n{preview}");
+            }
         }
         return Ok(match plan_cmd::blocking_problem(&planned.plan) {
             Some(problem) => {
@@ -84,4 +87,21 @@ fn command_line() -> String {
         })
         .collect();
     format!("auto-milestone {}", quoted.join(" "))
+}
+
+/// What `--resume` would do with an unfinished run of this target, if one
+/// is in the checkpoint (read-only: a dry run changes nothing).
+fn resume_preview(
+    root: Option<&std::path::Path>,
+    settings: &crate::config::Settings,
+    repo: &crate::ids::RepoSlug,
+    target: &Target,
+) -> Option<String> {
+    let db = crate::run::context::under_root(root?, &settings.db);
+    if !db.exists() {
+        return None;
+    }
+    let store = crate::checkpoint::Store::open_read_only(&db).ok()?;
+    let run = store.find_unfinished_run(repo, &target.key()).ok()??;
+    crate::status::resume_preview(&store, &run).ok()
 }

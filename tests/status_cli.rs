@@ -4,8 +4,6 @@
 //! Also after a real run in the sandbox, with the default checkpoint path,
 //! and the run's log file beside the worker logs.
 
-// Each test binary uses a different part of the shared support.
-#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -176,6 +176,7 @@ fn set_path(table: &mut Table, dotted: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::settings::{BudgetSettings, PlannerSettings, TelegramSettings};
     use std::collections::HashMap;
     use std::time::Duration;
 
@@ -280,13 +281,23 @@ mod tests {
     #[test]
     fn every_setting_has_a_catalog_entry() {
         // Optional settings are absent from the serialised defaults; give them values.
-        let mut s = Settings::default();
-        s.repo = Some("o/r".into());
-        s.base_branch = Some("main".into());
-        s.planner.command = Some(vec!["p".into()]);
-        s.telegram.chat_id = Some(1);
-        s.telegram.api_url = Some("http://127.0.0.1:1".into());
-        s.budget.max_total_usd = Some(1.0);
+        let s = Settings {
+            repo: Some("o/r".into()),
+            base_branch: Some("main".into()),
+            planner: PlannerSettings {
+                command: Some(vec!["p".into()]),
+                ..PlannerSettings::default()
+            },
+            telegram: TelegramSettings {
+                chat_id: Some(1),
+                api_url: Some("http://127.0.0.1:1".into()),
+                ..TelegramSettings::default()
+            },
+            budget: BudgetSettings {
+                max_total_usd: Some(1.0),
+            },
+            ..Settings::default()
+        };
         let table: Table = toml::Value::try_from(&s)
             .unwrap()
             .as_table()

@@ -17,7 +17,7 @@ use crate::cli::CliError;
 use crate::cli::args::{CommonArgs, DemoArgs};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd;
-use crate::config::{Dur, Settings};
+use crate::config::{CiSettings, Dur, ReviewSettings, Settings, WorkerSettings};
 use crate::github::auth::Token;
 use crate::github::retry::RetryPolicy;
 use crate::github::{GitHubApi, OctoGitHub};
@@ -96,21 +96,30 @@ fn demo_settings(exe: &str) -> Settings {
         argv.extend(extra.iter().map(|s| s.to_string()));
         argv
     };
-    let mut s = Settings::default();
-    s.parallel = 3;
-    s.worker.command = sim(&["{issue}"]);
-    s.worker.timeout = Dur::mins(2);
-    s.worker.stall_timeout = Dur::secs(30);
-    s.worker.grace = Dur::secs(2);
-    s.ci.fix_command = sim(&["--mode", "fix-ci", "{pr}"]);
-    s.review.fix_command = sim(&["--mode", "fix-review", "--text", "{comments}", "{pr}"]);
-    s.review.changes_command = sim(&["--mode", "changes", "--text", "{feedback}", "{pr}"]);
-    s.ci.grace = Dur::secs(5);
-    s.ci.poll_min = Dur(Duration::from_millis(200));
-    s.ci.poll_max = Dur(Duration::from_millis(800));
-    s.review.wait = Dur::secs(5);
-    s.shutdown_grace = Dur::secs(5);
-    s
+    Settings {
+        parallel: 3,
+        shutdown_grace: Dur::secs(5),
+        worker: WorkerSettings {
+            command: sim(&["{issue}"]),
+            timeout: Dur::mins(2),
+            stall_timeout: Dur::secs(30),
+            grace: Dur::secs(2),
+        },
+        ci: CiSettings {
+            fix_command: sim(&["--mode", "fix-ci", "{pr}"]),
+            grace: Dur::secs(5),
+            poll_min: Dur(Duration::from_millis(200)),
+            poll_max: Dur(Duration::from_millis(800)),
+            ..CiSettings::default()
+        },
+        review: ReviewSettings {
+            fix_command: sim(&["--mode", "fix-review", "--text", "{comments}", "{pr}"]),
+            changes_command: sim(&["--mode", "changes", "--text", "{feedback}", "{pr}"]),
+            wait: Dur::secs(5),
+            ..ReviewSettings::default()
+        },
+        ..Settings::default()
+    }
 }
 
 /// The whole flow in the sandbox.

@@ -99,7 +99,7 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
 
 /// What the planning gate decided.
 enum Gated {
-    Go(Plan),
+    Go(Box<Plan>),
     Stop(Exit),
 }
 
@@ -111,10 +111,10 @@ async fn gate(
     planned: Planned,
 ) -> anyhow::Result<Gated> {
     if !planned.plan.needs_review() {
-        return Ok(Gated::Go(planned.plan));
+        return Ok(Gated::Go(Box::new(planned.plan)));
     }
     let status = match planning_gate(&services.approvals, run, req, planned).await? {
-        GateOutcome::Proceed(planned) => return Ok(Gated::Go(planned.plan)),
+        GateOutcome::Proceed(planned) => return Ok(Gated::Go(Box::new(planned.plan))),
         GateOutcome::Abort { by } => {
             println!("Aborted at the planning gate by {by}.");
             (RunStatus::Failed, Exit::Failure)

@@ -15,7 +15,7 @@ use super::start::RunRequest;
 /// How the gate ended.
 pub enum GateOutcome {
     /// Go on with this plan (re-planned if feedback was given).
-    Proceed(Planned),
+    Proceed(Box<Planned>),
     Abort {
         by: String,
     },
@@ -75,7 +75,7 @@ pub async fn planning_gate(
             text: gate_text(&req.target.label(), &planned),
         };
         let feedback = match approvals.send(Ask { run, question }).await? {
-            Ok(Answer::Approve { .. }) => return Ok(GateOutcome::Proceed(planned)),
+            Ok(Answer::Approve { .. }) => return Ok(GateOutcome::Proceed(Box::new(planned))),
             Ok(Answer::Abort { by }) => return Ok(GateOutcome::Abort { by }),
             Ok(Answer::Feedback { text, .. }) => text,
             Ok(other) => {
@@ -100,7 +100,7 @@ pub async fn planning_gate(
             plan_cmd::render_text(&planned)
         );
         if !planned.plan.needs_review() {
-            return Ok(GateOutcome::Proceed(planned));
+            return Ok(GateOutcome::Proceed(Box::new(planned)));
         }
     }
 }

@@ -6,8 +6,6 @@
 //! found; a test can install a fake one), the GitHub API on loopback, and a
 //! timeout.
 
-#![allow(dead_code)] // every test binary that declares `mod support;` uses a different part
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

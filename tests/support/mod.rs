@@ -1,5 +1,8 @@
 //! Shared helpers for the integration tests.
 
+// Each test crate compiles this module and uses only part of it.
+#![allow(dead_code)]
+
 pub mod cli;
 pub mod peers;
 pub mod prism_relay;

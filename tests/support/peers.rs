@@ -4,8 +4,6 @@
 //! and because the test holds the child's stdin (which the peer watches), a
 //! test process that dies in any other way takes its peers with it.
 
-#![allow(dead_code)] // every test binary that declares `mod support;` uses a different part
-
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};

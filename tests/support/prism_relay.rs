@@ -4,8 +4,6 @@
 //! reported). It can also ask Prism for a documented error answer with
 //! `Prefer: code=N`, which our client never sends itself.
 
-#![allow(dead_code)] // not every test binary that declares `mod support;` uses it
-
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;

@@ -365,8 +365,11 @@ pub enum Prompt {
 
 /// Plays the human at the binary's terminal: reads its output, and answers
 /// each question with what `answer` says (`None`: no answer).
+/// What the human says to a prompt (`None`: nothing).
+type Answering = Box<dyn FnMut(&Prompt) -> Option<String> + Send>;
+
 pub struct Human {
-    answer: Box<dyn FnMut(&Prompt) -> Option<String> + Send>,
+    answer: Answering,
 }
 
 impl Human {

@@ -44,7 +44,10 @@ fn a_red_pr_is_fixed_by_a_ci_fix_worker_and_merged_once_green() {
     let fix_log = world
         .log_file(&format!("ci-fix-{}.log", pr.0))
         .expect("the fix worker's log");
-    assert!(fix_log.contains(&format!("Fixing CI on PR #{}", pr.0)), "{fix_log}");
+    assert!(
+        fix_log.contains(&format!("Fixing CI on PR #{}", pr.0)),
+        "{fix_log}"
+    );
 
     // CI failed on the worker's commit and passed on the fix on top of it.
     let fixed = pull.head_sha.clone();
@@ -150,11 +153,17 @@ fn a_pr_behind_main_is_updated_with_update_branch_before_ci() {
     let parents = world.parents(&head);
     assert_eq!(parents.len(), 2, "{parents:?}");
     assert_eq!(parents[0], stale);
-    assert!(world.repo.check_runs(&stale).is_empty(), "CI ran on the stale head");
+    assert!(
+        world.repo.check_runs(&stale).is_empty(),
+        "CI ran on the stale head"
+    );
     assert_eq!(conclusions(&world, &head), [Some("success".to_string())]);
     let files = world.main_files();
     for issue in [first, second] {
-        assert!(files.contains(&format!("sim/issue-{}.md", issue.0)), "{files:?}");
+        assert!(
+            files.contains(&format!("sim/issue-{}.md", issue.0)),
+            "{files:?}"
+        );
     }
 }
 
@@ -176,7 +185,15 @@ fn a_pr_in_conflict_gets_a_rebase_worker_that_counts_as_a_ci_fix() {
     let rebase = "git fetch -q origin main \
         && git -c user.name=fixer -c user.email=fixer@example.invalid rebase -q -X theirs origin/main \
         && git push -q --force origin \"HEAD:$AUTO_MILESTONE_BRANCH\"";
-    let argv = [BIN, "sim-worker", "--mode", "changes", "--text", "{feedback}", "{pr}"];
+    let argv = [
+        BIN,
+        "sim-worker",
+        "--mode",
+        "changes",
+        "--text",
+        "{feedback}",
+        "{pr}",
+    ];
     let calls = world.record_argv("AUTO_MILESTONE_CHANGES_COMMAND", &argv, rebase);
 
     let out = world.run(&[MILESTONE]);
@@ -184,7 +201,10 @@ fn a_pr_in_conflict_gets_a_rebase_worker_that_counts_as_a_ci_fix() {
     assert_eq!(out.status.code(), Some(0), "{log}");
     let row = world.row(issue);
     assert_eq!(row.state, IssueState::Merged, "{log}");
-    assert_eq!(row.ci_fix_attempts, 1, "a rebase counts as a CI fix attempt");
+    assert_eq!(
+        row.ci_fix_attempts, 1,
+        "a rebase counts as a CI fix attempt"
+    );
     let (pr, _) = world.pull_of(issue);
 
     let calls = calls.calls();

@@ -8,7 +8,7 @@ mod support;
 
 use auto_milestone::checkpoint::IssueState;
 use auto_milestone::ids::PrNumber;
-use auto_milestone::sandbox::{CODERABBIT_LOGIN, CiScript, CodeRabbitScript};
+use auto_milestone::sandbox::{CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript};
 use support::world::{BIN, MILESTONE, World, text};
 
 /// The issue comments on `pr` that ask CodeRabbit for a review.
@@ -117,6 +117,55 @@ fn nitpicks_alone_start_no_worker_and_request_no_review() {
     );
     assert!(
         log.contains("CI: no CI | CodeRabbit: 1 comment (0 addressed)\nSkipped: 1 nitpick, 0 style suggestions\n"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_rate_limited_coderabbit_is_reported_as_no_review() {
+    let world = World::new();
+    world.repo.set_coderabbit(Some(CodeRabbitScript {
+        mode: CodeRabbitMode::RateLimited,
+        ..CodeRabbitScript::default()
+    }));
+    let issue = world.issue("Tune the gears", "", "review-bug");
+    let out = world.run(&[MILESTONE]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(world.row(issue).state, IssueState::Merged);
+    assert!(world.runs_in_mode("fix-review").is_empty());
+    assert!(
+        log.contains("CI: no CI | CodeRabbit: no review (rate limited)\n"),
+        "{log}"
+    );
+}
+
+#[test]
+fn review_fix_rounds_stop_at_the_cap_and_the_human_is_told_what_is_left() {
+    let mut world = World::new();
+    world.repo.set_coderabbit(Some(CodeRabbitScript::default()));
+    // A fix worker that pushes a commit but fixes nothing: the finding stays.
+    let idle = "git -c user.name=fixer -c user.email=fixer@example.invalid \
+        commit -q --allow-empty -m 'Look at the review' \
+        && git push -q origin \"HEAD:$AUTO_MILESTONE_BRANCH\"";
+    let argv = ["--text", "{comments}", "{pr}"];
+    let calls = world.record_argv("AUTO_MILESTONE_REVIEW_FIX_COMMAND", &argv, idle);
+    let issue = world.issue("Guard the index", "", "review-bug");
+    let out = world.run(&[MILESTONE]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let row = world.row(issue);
+    assert_eq!(row.state, IssueState::Merged, "{log}");
+    assert_eq!(row.review_rounds, 2, "the default cap\n{log}");
+    assert_eq!(calls.calls().len(), 2);
+    let (pr, _) = world.pull_of(issue);
+    assert_eq!(
+        review_requests(&world, pr).len(),
+        2,
+        "one review request per pushed fix"
+    );
+    assert!(
+        log.contains("Review-fix rounds hit the cap (2): 1 comment left for you."),
         "{log}"
     );
 }

@@ -197,3 +197,32 @@ fn a_question_about_an_old_head_is_voided_and_answers_to_it_are_refused() {
         "the merge is of the new head"
     );
 }
+
+#[test]
+fn an_unanswered_question_gets_exactly_one_reminder() {
+    let tg = Telegram::start();
+    let mut world = World::new();
+    world.use_telegram(&tg, &[]);
+    world.set("AUTO_MILESTONE_TELEGRAM_REMINDER", "300ms");
+    let issue = world.issue("Add the latch", "", "");
+    let running = world.start(&[MILESTONE], nobody());
+    let question = tg.message_with("ready for review.");
+    let (pr, _) = world.pull_of(issue);
+    tg.message_with(&format!("Still waiting for your answer about PR #{}", pr.0));
+    let reminded = world.open_questions();
+    assert!(reminded[0].reminded_at.is_some(), "{reminded:#?}");
+    // Three more reminder delays pass without a second reminder; the
+    // emulator offers nothing to wait on for "nothing happened".
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    let reminders = tg
+        .texts()
+        .iter()
+        .filter(|t| t.contains("Still waiting"))
+        .count();
+    assert_eq!(reminders, 1, "{:#?}", tg.texts());
+
+    tg.press(ANN, &question, "Merge");
+    let out = running.wait();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(world.row(issue).state, IssueState::Merged);
+}

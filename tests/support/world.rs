@@ -3,6 +3,8 @@
 //! run in, a milestone to fill with issues, and the binary configured to use
 //! the simulated worker with short timeouts.
 
+#![allow(dead_code)] // every test binary that declares `mod support;` uses a different part
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};

@@ -2,6 +2,8 @@
 //! blocking face over `peers::TelegramEmulator` (which is async), so a test
 //! can read the bot's questions and answer them while the binary runs.
 
+#![allow(dead_code)] // each test binary uses a different part
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;

@@ -3,6 +3,8 @@
 //! run in, a milestone to fill with issues, and the binary configured to use
 //! the simulated worker with short timeouts.
 
+#![allow(dead_code)] // every test binary that declares `mod support;` uses a different part
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -468,5 +470,178 @@ impl Running {
             stdout,
             stderr,
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Additions for the review-cycle tests (`tests/review_*.rs`).
+
+/// The Telegram emulator as the binary's Bot API.
+pub mod chat;
+
+/// Every call of a recorded command: its argv, oldest call first.
+pub struct ArgvLog {
+    dir: PathBuf,
+}
+
+impl ArgvLog {
+    /// The argv of each call so far (the recorder's own path not included).
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries.map_while(Result::ok).map(|e| e.path()).collect(),
+            Err(_) => return Vec::new(),
+        };
+        files.sort();
+        files
+            .iter()
+            .map(|f| {
+                let raw = std::fs::read(f).unwrap();
+                let mut args: Vec<String> = raw
+                    .split(|b| *b == 0)
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                // printf '%s\0' ends every argument with a NUL: the last piece is empty.
+                args.pop();
+                args
+            })
+            .collect()
+    }
+}
+
+impl World {
+    /// The bare repository the sandbox serves and everyone pushes to.
+    pub fn origin(&self) -> PathBuf {
+        self.dir.path().join("origin.git")
+    }
+
+    /// Subjects of the commits on origin's main, newest first.
+    pub fn main_log(&self) -> Vec<String> {
+        git(&self.origin(), &["log", "--format=%s", "main"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `path` as origin has it at `rev` (a branch or a SHA); `None` when absent.
+    pub fn file_at(&self, rev: &str, path: &str) -> Option<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.origin())
+            .args(["show", &format!("{rev}:{path}")])
+            .output()
+            .expect("git runs");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The parents of commit `rev` in origin.
+    pub fn parents(&self, rev: &str) -> Vec<String> {
+        git(&self.origin(), &["rev-list", "--parents", "-n", "1", rev])
+            .split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Pushes one commit that writes `content` to `file` onto `branch` of
+    /// origin, as someone else would: from a clone of the test's own, never
+    /// from the checkout the binary runs in. Returns the new head.
+    pub fn push_commit(&self, branch: &str, file: &str, content: &str) -> String {
+        let clone = self.dir.path().join("pusher");
+        if !clone.exists() {
+            git(self.dir.path(), &["clone", "-q", "origin.git", "pusher"]);
+        }
+        git(&clone, &["fetch", "-q", "origin"]);
+        git(
+            &clone,
+            &["checkout", "-q", "-B", branch, &format!("origin/{branch}")],
+        );
+        let path = clone.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        git(&clone, &["add", file]);
+        git(
+            &clone,
+            &["commit", "-q", "-m", &format!("Edit {file} on {branch}")],
+        );
+        git(
+            &clone,
+            &["push", "-q", "origin", &format!("{branch}:{branch}")],
+        );
+        git(&clone, &["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// A worker log of the run (`issue-N.log`, `ci-fix-N.log`, ...), if written.
+    pub fn log_file(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.work().join(".claude/output").join(name)).ok()
+    }
+
+    /// The one pull request of `issue`: its number and what the sandbox holds.
+    pub fn pull_of(&self, issue: IssueNumber) -> (auto_milestone::ids::PrNumber, PullInfo) {
+        let pulls = self.pulls_for(issue);
+        assert_eq!(pulls.len(), 1, "{issue}: expected exactly one PR");
+        let pull = pulls[0].pull.clone().expect("a pull request");
+        (auto_milestone::ids::PrNumber(pulls[0].number), pull)
+    }
+
+    /// Trace `start` events of the workers that ran in `mode` (`work`,
+    /// `fix-ci`, `fix-review`, `changes`).
+    pub fn runs_in_mode(&self, mode: &str) -> Vec<auto_milestone::simworker::TraceEvent> {
+        self.trace()
+            .into_iter()
+            .filter(|e| e.mode == mode && e.event == "start")
+            .collect()
+    }
+
+    /// The questions of the latest run still waiting for an answer.
+    pub fn open_questions(&self) -> Vec<auto_milestone::checkpoint::QuestionRow> {
+        let store = self.store();
+        let run = store.latest_run_any().unwrap().expect("a run exists");
+        store.open_questions(run.id).unwrap()
+    }
+
+    /// Events of the latest run's log with this `kind`, oldest first.
+    pub fn events_of_kind(&self, kind: &str) -> Vec<auto_milestone::checkpoint::EventRow> {
+        let store = self.store();
+        let run = store.latest_run_any().unwrap().expect("a run exists");
+        store
+            .events(run.id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
+    }
+
+    /// Points the binary's approvals at `tg` (chat [`chat::CHAT`]); with
+    /// `allowed`, only those users may answer.
+    pub fn use_telegram(&mut self, tg: &chat::Telegram, allowed: &[i64]) {
+        self.set("TELEGRAM_BOT_TOKEN", chat::TOKEN);
+        self.set("TELEGRAM_CHAT_ID", &chat::CHAT.to_string());
+        self.set("TELEGRAM_API_URL", &tg.url());
+        if !allowed.is_empty() {
+            let ids: Vec<String> = allowed.iter().map(i64::to_string).collect();
+            self.set("TELEGRAM_ALLOWED_USERS", &ids.join(","));
+        }
+    }
+
+    /// Replaces the command in `var` (e.g. `AUTO_MILESTONE_REVIEW_FIX_COMMAND`)
+    /// by a recorder that saves its argv, then runs `then` with the same
+    /// arguments through `/bin/sh -c 'script' recorder "$@"`: `then` is a
+    /// shell body where `"$@"` is the real command's argv (`exec "$@"` runs
+    /// it). The arguments are never evaluated by the shell, only passed on.
+    pub fn record_argv(&mut self, var: &str, argv: &[&str], then: &str) -> ArgvLog {
+        let dir = self.dir.path().join(format!("argv-{}", var.to_lowercase()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = format!(
+            "printf '%s\\0' \"$@\" > \"{}/$(date +%s%N)-$$\"\n{then}\n",
+            dir.display()
+        );
+        let mut full: Vec<String> = vec!["/bin/sh".into(), "-c".into(), script, "recorder".into()];
+        full.extend(argv.iter().map(|a| a.to_string()));
+        self.set(var, &serde_json::to_string(&full).unwrap());
+        ArgvLog { dir }
     }
 }

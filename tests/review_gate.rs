@@ -19,6 +19,7 @@ fn plan_answers(answers: &'static [&'static str], asked: Arc<Mutex<usize>>) -> H
             answers.get(*n - 1).map(|a| a.to_string())
         }
         Prompt::Merge { pr, .. } => Some(format!("merge #{pr}")),
+        Prompt::Budget => Some("stop".into()),
     })
 }
 

@@ -77,7 +77,8 @@ string_enum!(
         Interrupted => "interrupted",
         /// Every issue is final, none failed, at least one merged.
         Completed => "completed",
-        /// Finished with some issues merged and others failed or skipped.
+        /// Finished with something merged and something failed (an issue
+        /// skipped by a human or for a failed blocker is final, not failed).
         Partial => "partial",
         /// Finished with nothing merged.
         Failed => "failed",

@@ -57,6 +57,7 @@ impl Limits {
             max_ci_fixes: s.ci.max_fix_attempts,
             max_review_rounds: s.review.max_rounds,
             skip_ci: s.ci.skip,
+            base_retry: s.ci.poll_min.get(),
             ..Limits::default()
         }
     }

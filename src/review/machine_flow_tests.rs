@@ -308,6 +308,25 @@ fn a_merge_completes_or_its_refusal_goes_to_the_human() {
             !t.actions.iter().any(|a| matches!(a, Action::Merge { .. })),
             "never retried blindly"
         );
+        // The PR may have fallen behind: the base is read and CI run again,
+        // then the human is asked with the refusal in the question.
+        assert!(
+            matches!(
+                t.state.step,
+                Step::UpdateBase {
+                    next: AfterCi::Ask,
+                    ..
+                }
+            ),
+            "{:?}",
+            t.state.step
+        );
+        let base = Event::BaseRead {
+            head: sha('a'),
+            mergeable_state: Some("clean".into()),
+        };
+        let t = go(&t.state, base);
+        let t = go(&t.state, ci(sha('a'), CiOutcome::Passed));
         let refusal = format!("{status} Head branch was modified");
         assert_eq!(question_of(&t).refusal.as_deref(), Some(refusal.as_str()));
         assert_eq!(t.state.tally.refusal, None);

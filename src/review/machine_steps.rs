@@ -419,9 +419,12 @@ impl Cx<'_> {
             MergeOutcome::Merged { sha } => self.go(Step::Done {
                 outcome: Outcome::Merged { sha },
             }),
+            // A refusal is for the human, never retried blindly; but the PR
+            // may have fallen behind (another PR merged first), so the base
+            // is looked at, and CI run, before the human is asked again.
             MergeOutcome::Refused { status, message } => {
                 self.tally.refusal = Some(format!("{status} {message}"));
-                self.ask(head)
+                self.update_base(head.clone(), AfterCi::Ask)
             }
         }
     }

@@ -128,6 +128,26 @@ impl IssueEnv {
         });
     }
 
+    /// Creates the issue's worktree on `branch` from `start`, recording it
+    /// first: cleanup removes the worktrees a run recorded, and only those.
+    pub async fn create_worktree(
+        &self,
+        branch: &crate::ids::BranchName,
+        start: &str,
+    ) -> Result<std::path::PathBuf, FlowError> {
+        let ctx = &self.ctx;
+        let path = ctx.worktree_for(self.issue);
+        let record = crate::messages::checkpoint::RecordWorktree {
+            run: ctx.run_id,
+            issue: self.issue,
+            path: path.clone(),
+            branch: branch.clone(),
+        };
+        self.store(record).await?;
+        ctx.git.worktree_add(&path, branch, start).await?;
+        Ok(path)
+    }
+
     /// Sleeps for `d` unless a stop comes first; `false` when stopped.
     pub async fn pause(&self, d: std::time::Duration) -> bool {
         tokio::select! {

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use crate::checkpoint::IssuePatch;
 use crate::github::PullRequest;
 use crate::ids::CommitSha;
-use crate::messages::checkpoint::RecordWorktree;
 use crate::worker::{ArgvTemplate, Vars, WorkerKind};
 
 use super::env::{FlowError, IssueEnv};
@@ -171,14 +170,7 @@ async fn pr_workdir(
         here.switch_reset(branch, &start).await?;
         return Ok(Ok(path));
     }
-    let record = RecordWorktree {
-        run: ctx.run_id,
-        issue: env.issue,
-        path: path.clone(),
-        branch: branch.clone(),
-    };
-    env.store(record).await?;
-    ctx.git.worktree_add(&path, branch, &start).await?;
+    let path = env.create_worktree(branch, &start).await?;
     // An older local branch of that name is checked out as it was; bring it to the PR head.
     crate::git::Git::new(&path)
         .switch_reset(branch, &start)

@@ -8,7 +8,6 @@ use crate::checkpoint::{IssuePatch, IssueRow, IssueState};
 use crate::git::branch_for_issue;
 use crate::github::{NewPull, PullRequest};
 use crate::ids::BranchName;
-use crate::messages::checkpoint::RecordWorktree;
 use crate::run::outcome::IssueOutcome;
 use crate::worker::{ArgvTemplate, Vars, WorkerExit, WorkerKind, WorkerOutcome};
 
@@ -86,15 +85,8 @@ async fn prepare_workdir(
     }
     // A dependent must start from a base that already has its blockers' merges.
     ctx.git.fetch("origin", &[base.0.as_str()]).await?;
-    let record = RecordWorktree {
-        run: ctx.run_id,
-        issue: env.issue,
-        path: path.clone(),
-        branch: branch.clone(),
-    };
-    env.store(record).await?;
-    ctx.git
-        .worktree_add(&path, branch, &format!("origin/{}", base.0))
+    let path = env
+        .create_worktree(branch, &format!("origin/{}", base.0))
         .await?;
     Ok(Some(path))
 }

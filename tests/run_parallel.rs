@@ -105,3 +105,53 @@ fn three_workers_run_at_once_in_their_own_worktrees_and_dependents_wait_for_merg
         );
     }
 }
+
+/// A dependent of a fast issue, with a slow issue in the same first wave.
+fn slow_and_fast_waves(
+    world: &World,
+) -> (
+    auto_milestone::ids::IssueNumber,
+    auto_milestone::ids::IssueNumber,
+) {
+    let slow = world.issue("Slow", "Depends on: none", "slow=1500ms");
+    let fast = world.issue("Fast", "Depends on: none", "");
+    let after_fast = world.issue("After the fast one", "", "");
+    world
+        .repo
+        .add_blocked_by(after_fast, &support::world::SLUG.parse().unwrap(), fast);
+    (slow, after_fast)
+}
+
+#[test]
+fn by_default_an_issue_waits_only_for_its_own_blockers() {
+    let world = World::new();
+    let (slow, dependent) = slow_and_fast_waves(&world);
+    let out = world.run(&[support::world::MILESTONE, "--parallel", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let slow_end = world.worker_events(slow, "end")[0].at_ms;
+    let dependent_start = world.worker_events(dependent, "start")[0].at_ms;
+    assert!(
+        dependent_start < slow_end,
+        "wave 2 started while wave 1's slow issue still ran"
+    );
+}
+
+#[test]
+fn schedule_waves_keeps_the_specs_strict_wave_order() {
+    let world = World::new();
+    let (slow, dependent) = slow_and_fast_waves(&world);
+    let out = world.run(&[
+        support::world::MILESTONE,
+        "--parallel",
+        "2",
+        "--schedule",
+        "waves",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let slow_end = world.worker_events(slow, "end")[0].at_ms;
+    let dependent_start = world.worker_events(dependent, "start")[0].at_ms;
+    assert!(
+        dependent_start > slow_end,
+        "wave 2 waited for all of wave 1"
+    );
+}

@@ -11,6 +11,8 @@ use crate::config::Settings;
 use crate::git::Git;
 use crate::github::GitHubApi;
 use crate::ids::{BranchName, IssueNumber, RepoSlug};
+use crate::run::budget::Budget;
+use crate::run::start::RunRequest;
 
 /// One issue of the run, as planned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,10 +47,39 @@ pub struct RunContext {
     /// Added to every worker's environment.
     pub worker_env: Vec<(String, String)>,
     /// Spend against `--max-budget-usd-total`.
-    pub budget: crate::run::budget::Budget,
+    pub budget: Budget,
 }
 
 impl RunContext {
+    /// The context of run `run_id` (recorded as `label`) for the command
+    /// line's `req`: a fresh run and a resumed one differ only in these.
+    pub fn new(
+        req: RunRequest,
+        run_id: RunId,
+        label: String,
+        base: BranchName,
+        issues: BTreeMap<IssueNumber, RunIssue>,
+        budget: Budget,
+    ) -> Self {
+        RunContext {
+            db: req.db_path(),
+            log_dir: under_root(&req.root, &req.settings.log_dir),
+            worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
+            git: Git::new(&req.root),
+            settings: req.settings,
+            repo: req.repo,
+            root: req.root,
+            base,
+            gh: req.gh,
+            run_id,
+            label,
+            issues,
+            merge_lock: tokio::sync::Mutex::new(()),
+            worker_env: req.worker_env,
+            budget,
+        }
+    }
+
     /// One worker at a time works in the checkout itself (the spec's
     /// sequential mode); more than one get a worktree each.
     pub fn uses_worktrees(&self) -> bool {

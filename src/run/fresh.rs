@@ -2,26 +2,22 @@
 //! run and its issues in the checkpoint, then start the actors.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
 use serde_json::json;
 
 use super::budget::Budget;
-use super::context::{RunContext, RunIssue, under_root};
-use super::finish::finish;
-use super::gate::{GateOutcome, planning_gate};
-use super::launch::{Services, run_actors, start_services};
-use super::outcome::RunEnd;
+use super::context::{RunContext, RunIssue};
+use super::gate::{Gated, gate_run};
+use super::launch::{run_to_end, start_services};
 use super::start::RunRequest;
-use crate::checkpoint::{IssueState, NewIssue, NewRun, RunId, RunStatus, Store};
+use crate::checkpoint::{IssueState, NewIssue, NewRun, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::{self, Planned};
 use crate::config::Schedule;
 use crate::git::Git;
 use crate::ids::IssueNumber;
-use crate::messages::Notify;
-use crate::messages::checkpoint::{ReplacePlan, SetRunStatus};
+use crate::messages::checkpoint::ReplacePlan;
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, ScheduleMode, Scheduler};
 
@@ -50,97 +46,38 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
         println!("Nothing to run: every planned issue is closed, blocked or already merged.");
         return Ok(Exit::Success);
     }
-    let base = match &req.settings.base_branch {
-        Some(b) => crate::ids::BranchName(b.clone()),
-        None => req.gh.default_branch().await?,
-    };
+    let base = req.base().await?;
     let run_id = store.create_run(&new_run(&req, &planned.plan, &issues))?;
     let services = start_services(store, run_id, &req.settings, req.approve_all).await;
-    let (scheduler, issues) = match gate(&req, &services, run_id, planned).await? {
-        Gated::Go(plan) if plan.execution_waves == initial_waves => (scheduler, issues),
-        Gated::Go(plan) => {
-            let scheduler = scheduler_for(&plan, &req, &merged_before)?;
-            let issues = run_issues(&plan, req.only_wave, &merged_before);
-            let waves = issues.values().map(|i| (i.number, i.wave)).collect();
-            let plan_json = serde_json::to_value(&plan).expect("a plan always serialises");
-            services
-                .checkpoint
-                .send(ReplacePlan {
-                    run: run_id,
-                    plan: plan_json,
-                    waves,
-                })
-                .await??;
-            (scheduler, issues)
+    let plan = if planned.plan.needs_review() {
+        match gate_run(&services, run_id, &req, planned, "The plan needs review").await? {
+            Gated::Go(planned) => planned.plan,
+            Gated::Stop(exit) => return Ok(exit),
         }
-        Gated::Stop(exit) => return Ok(exit),
+    } else {
+        planned.plan
     };
-    let budget_cap = req.settings.budget.max_total_usd;
-    let ctx = Arc::new(RunContext {
-        db: req.db_path(),
-        log_dir: under_root(&req.root, &req.settings.log_dir),
-        worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
-        settings: req.settings,
-        repo: req.repo,
-        root: req.root,
-        base,
-        gh: req.gh,
-        git,
-        run_id,
-        label: req.target.label(),
-        issues,
-        merge_lock: tokio::sync::Mutex::new(()),
-        worker_env: req.worker_env,
-        budget: Budget::new(budget_cap, 0.0),
-    });
-    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
-    conclude(&ctx, &services, &end).await
-}
-
-/// What the planning gate decided.
-enum Gated {
-    Go(Box<Plan>),
-    Stop(Exit),
-}
-
-/// Asks the human about a plan that needs review; records an abort or a park.
-async fn gate(
-    req: &RunRequest,
-    services: &Services,
-    run: RunId,
-    planned: Planned,
-) -> anyhow::Result<Gated> {
-    if !planned.plan.needs_review() {
-        return Ok(Gated::Go(Box::new(planned.plan)));
-    }
-    let status = match planning_gate(&services.approvals, run, req, planned).await? {
-        GateOutcome::Proceed(planned) => return Ok(Gated::Go(Box::new(planned.plan))),
-        GateOutcome::Abort { by } => {
-            println!("Aborted at the planning gate by {by}.");
-            (RunStatus::Failed, Exit::Failure)
-        }
-        GateOutcome::Parked(why) => {
-            println!("The plan needs review, and {why}");
-            (RunStatus::Interrupted, Exit::AwaitingHuman)
-        }
+    let (scheduler, issues) = if plan.execution_waves == initial_waves {
+        (scheduler, issues)
+    } else {
+        let scheduler = scheduler_for(&plan, &req, &merged_before)?;
+        let issues = run_issues(&plan, req.only_wave, &merged_before);
+        let waves = issues.values().map(|i| (i.number, i.wave)).collect();
+        let plan_json = serde_json::to_value(&plan).expect("a plan always serialises");
+        services
+            .checkpoint
+            .send(ReplacePlan {
+                run: run_id,
+                plan: plan_json,
+                waves,
+            })
+            .await??;
+        (scheduler, issues)
     };
-    services
-        .checkpoint
-        .send(SetRunStatus {
-            run,
-            status: status.0,
-        })
-        .await??;
-    Ok(Gated::Stop(status.1))
-}
-
-/// After the actors: cleanup, summary, and the closing notification.
-pub async fn conclude(ctx: &RunContext, services: &Services, end: &RunEnd) -> anyhow::Result<Exit> {
-    let (exit, notification) = finish(ctx, &services.checkpoint, end).await?;
-    if let Some(text) = notification {
-        services.approvals.send(Notify { text }).await?;
-    }
-    Ok(exit)
+    let budget = Budget::new(req.settings.budget.max_total_usd, 0.0);
+    let label = req.target.label();
+    let ctx = RunContext::new(req, run_id, label, base, issues, budget);
+    run_to_end(ctx, services, scheduler).await
 }
 
 fn show_plan(planned: &Planned, json: bool) {

@@ -6,10 +6,13 @@
 use actix::Addr;
 
 use crate::actors::ApprovalActor;
-use crate::checkpoint::{QuestionKind, RunId};
+use crate::checkpoint::{QuestionKind, RunId, RunStatus};
+use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::{self, Planned};
+use crate::messages::checkpoint::SetRunStatus;
 use crate::messages::{Answer, Ask, AskError, Notify, Question};
 
+use super::launch::Services;
 use super::start::RunRequest;
 
 /// How the gate ended.
@@ -21,6 +24,42 @@ pub enum GateOutcome {
     },
     /// Nobody could be asked; the question waits in the checkpoint.
     Parked(String),
+}
+
+/// What the gate decided for the run.
+pub enum Gated {
+    /// Go on with this plan (re-planned if feedback was given).
+    Go(Box<Planned>),
+    /// The run stops here, its status recorded, with this exit.
+    Stop(Exit),
+}
+
+/// Asks the planning gate for `run` and records a stop: an abort fails the
+/// run; a question nobody could be asked interrupts it (a resume asks it
+/// again). `parked` begins the line that says so.
+pub async fn gate_run(
+    services: &Services,
+    run: RunId,
+    req: &RunRequest,
+    planned: Planned,
+    parked: &str,
+) -> anyhow::Result<Gated> {
+    let (status, exit) = match planning_gate(&services.approvals, run, req, planned).await? {
+        GateOutcome::Proceed(planned) => return Ok(Gated::Go(planned)),
+        GateOutcome::Abort { by } => {
+            println!("Aborted at the planning gate by {by}.");
+            (RunStatus::Failed, Exit::Failure)
+        }
+        GateOutcome::Parked(why) => {
+            println!("{parked}, and {why}");
+            (RunStatus::Interrupted, Exit::AwaitingHuman)
+        }
+    };
+    services
+        .checkpoint
+        .send(SetRunStatus { run, status })
+        .await??;
+    Ok(Gated::Stop(exit))
 }
 
 /// The spec's plan review question.

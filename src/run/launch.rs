@@ -1,4 +1,4 @@
-//! Building the actor tree for a run and waiting for its end.
+//! Building the actor tree for a run, waiting for its end, and finishing it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -8,12 +8,15 @@ use anyhow::Context as _;
 use tokio::sync::{Semaphore, oneshot};
 
 use super::context::RunContext;
+use super::finish::finish;
 use super::flow::IssueEnv;
 use super::outcome::RunEnd;
 use super::signals;
 use crate::actors::{
     ApprovalActor, CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
 };
+use crate::cli::exit::Exit;
+use crate::messages::Notify;
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
@@ -26,8 +29,24 @@ pub struct Services {
     pub approvals: Addr<ApprovalActor>,
 }
 
+/// Runs the actor tree over `ctx`, then finishes the run: cleanup, the
+/// summary, and the closing notification.
+pub async fn run_to_end(
+    ctx: RunContext,
+    services: Services,
+    scheduler: Scheduler,
+) -> anyhow::Result<Exit> {
+    let ctx = Arc::new(ctx);
+    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
+    let (exit, notification) = finish(&ctx, &services.checkpoint, &end).await?;
+    if let Some(text) = notification {
+        services.approvals.send(Notify { text }).await?;
+    }
+    Ok(exit)
+}
+
 /// Starts the actors for `ctx` and returns how the run ended.
-pub async fn run_actors(
+async fn run_actors(
     ctx: Arc<RunContext>,
     services: Services,
     scheduler: Scheduler,

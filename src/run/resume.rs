@@ -5,23 +5,20 @@
 //! the PR, nothing → run the worker again — so no PR or merge is duplicated.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use anyhow::anyhow;
 
 use super::budget::Budget;
-use super::context::{RunContext, RunIssue, under_root};
-use super::fresh::conclude;
+use super::context::{RunContext, RunIssue};
 use super::fresh::mode_of;
-use super::gate::{GateOutcome, planning_gate};
-use super::launch::{Services, run_actors, start_services};
+use super::gate::{Gated, gate_run};
+use super::launch::{Services, run_to_end, start_services};
 use super::start::RunRequest;
 use crate::checkpoint::{IssuePatch, IssueRow, IssueState, QuestionKind, RunRow, RunStatus, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::Planned;
-use crate::git::Git;
-use crate::ids::{BranchName, IssueNumber};
-use crate::messages::checkpoint::{OpenQuestions, SetBudget, SetRunStatus};
+use crate::ids::IssueNumber;
+use crate::messages::checkpoint::{OpenQuestions, SetBudget};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 use crate::worker::{ProcessIdentity, kill_group_if_same};
@@ -63,10 +60,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
             )
         })
         .collect();
-    let base = match &req.settings.base_branch {
-        Some(b) => BranchName(b.clone()),
-        None => req.gh.default_branch().await?,
-    };
+    let base = req.base().await?;
     let services = start_services(store, run.id, &req.settings, req.approve_all).await;
     if let Some(exit) = gate_left_open(&req, &services, &run, plan).await? {
         return Ok(exit);
@@ -82,25 +76,9 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
             })
             .await??;
     }
-    let ctx = Arc::new(RunContext {
-        db: req.db_path(),
-        log_dir: under_root(&req.root, &req.settings.log_dir),
-        worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
-        git: Git::new(&req.root),
-        settings: req.settings,
-        repo: req.repo,
-        root: req.root,
-        base,
-        gh: req.gh,
-        run_id: run.id,
-        label: run.target_label.clone(),
-        issues,
-        merge_lock: tokio::sync::Mutex::new(()),
-        worker_env: req.worker_env,
-        budget: Budget::new(budget_cap, run.cost_usd_total),
-    });
-    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
-    conclude(&ctx, &services, &end).await
+    let budget = Budget::new(budget_cap, run.cost_usd_total);
+    let ctx = RunContext::new(req, run.id, run.target_label, base, issues, budget);
+    run_to_end(ctx, services, scheduler).await
 }
 
 /// A run that stopped at the planning gate asks it again (the question is
@@ -123,25 +101,11 @@ async fn gate_left_open(
         notes: Vec::new(),
         suggestions: Vec::new(),
     };
-    let (status, exit) = match planning_gate(&services.approvals, run.id, req, planned).await? {
-        GateOutcome::Proceed(_) => return Ok(None),
-        GateOutcome::Abort { by } => {
-            println!("Aborted at the planning gate by {by}.");
-            (RunStatus::Failed, Exit::Failure)
-        }
-        GateOutcome::Parked(why) => {
-            println!("The plan still needs review, and {why}");
-            (RunStatus::Interrupted, Exit::AwaitingHuman)
-        }
-    };
-    services
-        .checkpoint
-        .send(SetRunStatus {
-            run: run.id,
-            status,
-        })
-        .await??;
-    Ok(Some(exit))
+    let parked = "The plan still needs review";
+    match gate_run(services, run.id, req, planned, parked).await? {
+        Gated::Go(_) => Ok(None),
+        Gated::Stop(exit) => Ok(Some(exit)),
+    }
 }
 
 /// A worker recorded in the checkpoint may still run if the orchestrator

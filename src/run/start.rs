@@ -11,8 +11,8 @@ use super::{fresh, resume};
 use crate::checkpoint::{IssueState, RunRow, Store};
 use crate::cli::exit::Exit;
 use crate::config::Settings;
-use crate::github::GitHubApi;
-use crate::ids::RepoSlug;
+use crate::github::{GitHubApi, GitHubError};
+use crate::ids::{BranchName, RepoSlug};
 use crate::plan::Target;
 
 /// Everything the command line hands to a run.
@@ -37,6 +37,14 @@ pub struct RunRequest {
 impl RunRequest {
     pub fn db_path(&self) -> PathBuf {
         under_root(&self.root, &self.settings.db)
+    }
+
+    /// The branch PRs target: the configured one, else the repository's default.
+    pub async fn base(&self) -> Result<BranchName, GitHubError> {
+        match &self.settings.base_branch {
+            Some(b) => Ok(BranchName(b.clone())),
+            None => self.gh.default_branch().await,
+        }
     }
 }
 

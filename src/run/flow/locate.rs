@@ -51,10 +51,8 @@ pub async fn existing_work(env: &IssueEnv, row: &IssueRow) -> Result<Found, Flow
             }
         });
     }
-    for branch in branches {
-        if commits_ahead(env, &branch).await? > 0 {
-            return Ok(Found::Branch(branch));
-        }
+    if let Some(branch) = first_with_commits(env, branches).await? {
+        return Ok(Found::Branch(branch));
     }
     let issue = env.ctx.gh.get_issue(env.issue).await?;
     Ok(match issue {
@@ -95,13 +93,29 @@ async fn issue_branches(env: &IssueEnv, row: &IssueRow) -> Result<Vec<BranchName
     Ok(branches)
 }
 
-/// Commits on `origin/<branch>` that the base does not have.
-async fn commits_ahead(env: &IssueEnv, branch: &BranchName) -> Result<u32, FlowError> {
+/// The first of `branches` with commits the base does not have; one fetch
+/// brings the base and every branch.
+async fn first_with_commits(
+    env: &IssueEnv,
+    branches: Vec<BranchName>,
+) -> Result<Option<BranchName>, FlowError> {
+    if branches.is_empty() {
+        return Ok(None);
+    }
     let base = &env.ctx.base.0;
     let git = &env.ctx.git;
-    git.fetch("origin", &[base.as_str(), branch.0.as_str()])
-        .await?;
-    Ok(git
-        .commits_ahead(&format!("origin/{base}"), &format!("origin/{}", branch.0))
-        .await?)
+    let mut refspecs = vec![base.as_str()];
+    refspecs.extend(branches.iter().map(|b| b.0.as_str()));
+    git.fetch("origin", &refspecs).await?;
+    let base_ref = format!("origin/{base}");
+    for branch in branches {
+        if git
+            .commits_ahead(&base_ref, &format!("origin/{}", branch.0))
+            .await?
+            > 0
+        {
+            return Ok(Some(branch));
+        }
+    }
+    Ok(None)
 }

@@ -5,10 +5,10 @@
 use actix::{Addr, MailboxError};
 
 use crate::actors::CheckpointActor;
-use crate::checkpoint::{CheckpointError, NewQuestion, QuestionRow, RunId, Store};
+use crate::checkpoint::{CheckpointError, NewQuestion, QuestionRow, RunId};
 use crate::messages::checkpoint::{
     AnswerQuestion, GetQuestion, InsertQuestion, KvGet, KvSet, MarkReminded, OpenQuestions,
-    SetQuestionMessage, StoreCommand, VoidQuestion,
+    QuestionByMessage, SetQuestionMessage, StoreCommand, VoidQuestion,
 };
 
 /// Why a checkpoint command failed.
@@ -18,25 +18,6 @@ pub enum StoreError {
     Mailbox(#[from] MailboxError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-}
-
-/// Command: read the newest question carried by a chat message. (The
-/// shared protocol has no such command; the checkpoint actor answers any
-/// `StoreCommand`, so it lives here with its only user.)
-#[derive(Debug, Clone)]
-pub struct QuestionByMessage {
-    pub channel: String,
-    pub message_id: i64,
-}
-
-impl actix::Message for QuestionByMessage {
-    type Result = Result<Option<QuestionRow>, CheckpointError>;
-}
-
-impl StoreCommand for QuestionByMessage {
-    fn apply(self, store: &mut Store) -> Self::Result {
-        store.question_by_message(&self.channel, self.message_id)
-    }
 }
 
 /// The checkpoint commands the approval engine uses.

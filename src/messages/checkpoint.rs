@@ -136,6 +136,11 @@ store_command!(
     GetQuestion { id: String } -> Option<QuestionRow> = |s, m| s.question(&m.id)
 );
 store_command!(
+    /// Command: read the newest question carried by a chat message.
+    QuestionByMessage { channel: String, message_id: i64 } -> Option<QuestionRow>
+        = |s, m| s.question_by_message(&m.channel, m.message_id)
+);
+store_command!(
     /// Command: read a stored value (such as the Telegram update offset).
     KvGet { key: String } -> Option<String> = |s, m| s.kv_get(&m.key)
 );

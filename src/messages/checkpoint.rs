@@ -53,11 +53,6 @@ store_command!(
         = |s, m| s.update_issue(m.run, m.issue, m.patch)
 );
 store_command!(
-    /// Command: reopen a failed (or crash-interrupted) issue for a resume.
-    ReopenIssue { run: RunId, issue: IssueNumber, to: IssueState, why: String, patch: IssuePatch } -> IssueRow
-        = |s, m| s.reopen_for_resume(m.run, m.issue, m.to, &m.why, m.patch)
-);
-store_command!(
     /// Command: record the worker process now running for an issue.
     RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef } -> ()
         = |s, m| s.record_worker(m.run, m.issue, m.worker)

@@ -29,9 +29,10 @@ enum Performed {
     Over(IssueOutcome),
 }
 
-/// Reviews the PR and merges it when a human approves.
-pub async fn drive(env: &IssueEnv, pull: PullRequest) -> Result<IssueOutcome, FlowError> {
-    let mut pull = env.ctx.gh.get_pull(pull.number).await?;
+/// Reviews the PR and merges it when a human approves. `pull` was just read
+/// from GitHub (found, adopted or opened), so it is not read again here; the
+/// loop's `ReadBase` reads the mergeable state when it needs it.
+pub async fn drive(env: &IssueEnv, mut pull: PullRequest) -> Result<IssueOutcome, FlowError> {
     let row = env.row().await?;
     let limits = Limits::from_settings(&env.ctx.settings);
     let saved = row

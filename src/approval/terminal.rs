@@ -74,10 +74,6 @@ impl Printer {
         Printer { out }
     }
 
-    pub fn stdout() -> Printer {
-        Printer::new(Box::new(std::io::stdout()))
-    }
-
     pub fn line(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}").and_then(|()| self.out.flush());
     }

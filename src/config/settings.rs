@@ -62,9 +62,7 @@ impl Default for Settings {
             log_dir: ".claude/output".into(),
             worktree_dir: ".worktrees".into(),
             base_branch: None,
-            branch_kinds: argv(&[
-                "feat", "fix", "chore", "docs", "refactor", "test", "perf", "ci", "build",
-            ]),
+            branch_kinds: crate::git::default_branch_kinds(),
             shutdown_grace: Dur::secs(30),
             planner: PlannerSettings::default(),
             worker: WorkerSettings::default(),

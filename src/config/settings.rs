@@ -8,16 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::duration::Dur;
 use crate::worker::template;
 
-/// How issues are released to workers.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// An issue starts as soon as its own blockers are merged.
-    #[default]
-    Blockers,
-    /// The spec's strict order: wave W+1 starts when wave W is finished.
-    Waves,
-}
+/// How issues are released to workers: the scheduler's own mode, so the
+/// setting needs no translation.
+pub use crate::schedule::ScheduleMode as Schedule;
 
 fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()

@@ -103,8 +103,8 @@ pub enum TemplateError {
 /// One piece of a template argument.
 enum Piece<'a> {
     Text(&'a str),
-    Known(Placeholder),
-    Unknown(&'a str),
+    /// `{name}`, known or not.
+    Name(&'a str),
 }
 
 /// Splits one argument into text and `{name}` placeholders, where `name` is
@@ -123,13 +123,32 @@ fn pieces(arg: &str) -> Vec<Piece<'_>> {
             continue;
         }
         out.push(Piece::Text(&rest[..open]));
-        out.push(match Placeholder::from_name(name) {
-            Some(p) => Piece::Known(p),
-            None => Piece::Unknown(name),
-        });
+        out.push(Piece::Name(name));
         rest = &after[close + 1..];
     }
     out.push(Piece::Text(rest));
+    out
+}
+
+/// Fills the `{name}` placeholders of one argument with `value(name)`, in
+/// one pass: a value that itself contains `{name}` stays literal, and a name
+/// `value` does not know (`None`) is kept as written. Worker templates and
+/// the external planner's command share this one placeholder syntax.
+pub fn fill(arg: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(arg.len());
+    for piece in pieces(arg) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Name(name) => match value(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            },
+        }
+    }
     out
 }
 
@@ -176,7 +195,9 @@ impl ArgvTemplate {
         }
         for (index, arg) in self.0.iter().enumerate() {
             for piece in pieces(arg) {
-                if let Piece::Unknown(name) = piece {
+                if let Piece::Name(name) = piece
+                    && Placeholder::from_name(name).is_none()
+                {
                     return Err(TemplateError::UnknownPlaceholder {
                         index,
                         arg: arg.clone(),
@@ -193,7 +214,8 @@ impl ArgvTemplate {
         let mut used = Vec::new();
         for arg in &self.0 {
             for piece in pieces(arg) {
-                if let Piece::Known(p) = piece
+                if let Piece::Name(name) = piece
+                    && let Some(p) = Placeholder::from_name(name)
                     && !used.contains(&p)
                 {
                     used.push(p);
@@ -203,26 +225,15 @@ impl ArgvTemplate {
         used
     }
 
-    /// Substitutes `vars` in one pass: a value that itself contains `{branch}`
-    /// stays literal. Unknown placeholders (which `validate` rejects) are kept
-    /// as written.
+    /// Substitutes `vars` in one pass (see [`fill`]). Unknown placeholders
+    /// (which `validate` rejects) are kept as written.
     pub fn expand(&self, vars: &Vars) -> Vec<String> {
         self.0
             .iter()
             .map(|arg| {
-                let mut out = String::with_capacity(arg.len());
-                for piece in pieces(arg) {
-                    match piece {
-                        Piece::Text(text) => out.push_str(text),
-                        Piece::Known(p) => out.push_str(&vars.value(p)),
-                        Piece::Unknown(name) => {
-                            out.push('{');
-                            out.push_str(name);
-                            out.push('}');
-                        }
-                    }
-                }
-                out
+                fill(arg, |name| {
+                    Placeholder::from_name(name).map(|p| vars.value(p))
+                })
             })
             .collect()
     }

@@ -168,26 +168,6 @@ impl ArgvTemplate {
         ArgvTemplate(argv.into_iter().map(Into::into).collect())
     }
 
-    /// The implementation worker (spec, Phase 2).
-    pub fn default_worker() -> Self {
-        Self::new(DEFAULT_WORKER)
-    }
-
-    /// The worker that fixes failing CI (spec, Phase 3 step 1).
-    pub fn default_ci_fix() -> Self {
-        Self::new(DEFAULT_CI_FIX)
-    }
-
-    /// The worker that addresses CodeRabbit's comments.
-    pub fn default_review_fix() -> Self {
-        Self::new(DEFAULT_REVIEW_FIX)
-    }
-
-    /// The worker that addresses a human's "changes" reply.
-    pub fn default_changes_fix() -> Self {
-        Self::new(DEFAULT_CHANGES_FIX)
-    }
-
     /// Checks the template at startup, so a typo shows before any work starts.
     pub fn validate(&self) -> Result<(), TemplateError> {
         if self.0.is_empty() || self.0[0].is_empty() {
@@ -253,6 +233,7 @@ pub const DEFAULT_WORKER: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that fixes failing CI (spec, Phase 3 step 1).
 pub const DEFAULT_CI_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -266,6 +247,7 @@ pub const DEFAULT_CI_FIX: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that addresses CodeRabbit's comments.
 pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -279,6 +261,7 @@ pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that addresses a human's "changes" reply.
 pub const DEFAULT_CHANGES_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -384,18 +367,22 @@ mod tests {
     fn defaults_validate_and_use_the_expected_placeholders() {
         let cases = [
             (
-                ArgvTemplate::default_worker(),
+                ArgvTemplate::new(DEFAULT_WORKER),
                 "5",
                 vec![Placeholder::Issue],
             ),
-            (ArgvTemplate::default_ci_fix(), "2", vec![Placeholder::Pr]),
             (
-                ArgvTemplate::default_review_fix(),
+                ArgvTemplate::new(DEFAULT_CI_FIX),
+                "2",
+                vec![Placeholder::Pr],
+            ),
+            (
+                ArgvTemplate::new(DEFAULT_REVIEW_FIX),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Comments],
             ),
             (
-                ArgvTemplate::default_changes_fix(),
+                ArgvTemplate::new(DEFAULT_CHANGES_FIX),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Feedback],
             ),
@@ -411,7 +398,7 @@ mod tests {
             assert_eq!(&t.0[5..], &DEFAULT_WORKER[5..]);
         }
         assert_eq!(
-            ArgvTemplate::default_worker().expand(&vars())[2],
+            ArgvTemplate::new(DEFAULT_WORKER).expand(&vars())[2],
             "/auto-issue 12"
         );
     }

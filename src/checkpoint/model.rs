@@ -213,13 +213,9 @@ string_enum!(
 );
 
 /// A worker process as recorded, so a restart can tell whether the pid still
-/// names the same process (pids are reused; the start time is not).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct WorkerRef {
-    pub pid: u32,
-    /// Field 22 of `/proc/<pid>/stat`: start time in clock ticks since boot.
-    pub start_ticks: u64,
-}
+/// names the same process (pids are reused; the start time is not): the
+/// worker module's own identity, stored as it is.
+pub type WorkerRef = crate::worker::ProcessIdentity;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRow {

@@ -98,6 +98,15 @@ impl Store {
         self.read_only
     }
 
+    /// A number that changes whenever another connection commits to the
+    /// database (`PRAGMA data_version`), so a reader can tell that what it
+    /// read last is still current.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     /// The schema version of the open database (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         schema::user_version(&self.conn)

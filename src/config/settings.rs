@@ -8,16 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::duration::Dur;
 use crate::worker::template;
 
-/// How issues are released to workers.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// An issue starts as soon as its own blockers are merged.
-    #[default]
-    Blockers,
-    /// The spec's strict order: wave W+1 starts when wave W is finished.
-    Waves,
-}
+/// How issues are released to workers: the scheduler's own mode, so the
+/// setting needs no translation.
+pub use crate::schedule::ScheduleMode as Schedule;
 
 fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
@@ -62,9 +55,7 @@ impl Default for Settings {
             log_dir: ".claude/output".into(),
             worktree_dir: ".worktrees".into(),
             base_branch: None,
-            branch_kinds: argv(&[
-                "feat", "fix", "chore", "docs", "refactor", "test", "perf", "ci", "build",
-            ]),
+            branch_kinds: crate::git::default_branch_kinds(),
             shutdown_grace: Dur::secs(30),
             planner: PlannerSettings::default(),
             worker: WorkerSettings::default(),

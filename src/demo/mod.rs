@@ -128,7 +128,7 @@ async fn run_demo(args: DemoArgs) -> Result<Exit, CliError> {
         .prefix("auto-milestone-demo-")
         .tempdir()
         .context("create a temporary directory")?;
-    let repos = setup::create(dir.path())?;
+    let repos = setup::create(dir.path()).await?;
     let sandbox = Sandbox::try_start().context("start the sandbox GitHub on 127.0.0.1")?;
     let repo = sandbox
         .state()

@@ -157,15 +157,9 @@ impl Transport {
         path: &str,
         field: Option<&str>,
     ) -> Result<Vec<T>, GitHubError> {
-        let mut items = Vec::new();
-        let mut next = Some(with_per_page(path));
-        while let Some(page) = next {
-            let raw = self.send(Method::GET, &page, None, &[]).await?;
-            let raw = expect_success(raw, &Method::GET, &page)?;
-            items.extend(decode_items::<T>(&raw, field, &page)?);
-            next = next_link(&raw.headers);
-        }
-        Ok(items)
+        let first = with_per_page(path);
+        let raw = self.send(Method::GET, &first, None, &[]).await?;
+        self.pages_from(raw, first, field).await
     }
 
     /// Like `get_all_in`, conditional on the tag a previous call returned:
@@ -184,20 +178,29 @@ impl Transport {
         if raw.status == 304 {
             return Ok(super::Conditional::NotModified);
         }
-        let raw = expect_success(raw, &Method::GET, &first)?;
         let etag = raw.etag();
-        let mut items = decode_items::<T>(&raw, field, &first)?;
-        let mut next = next_link(&raw.headers);
-        while let Some(page) = next {
-            let raw = expect_success(
-                self.send(Method::GET, &page, None, &[]).await?,
-                &Method::GET,
-                &page,
-            )?;
-            items.extend(decode_items::<T>(&raw, field, &page)?);
-            next = next_link(&raw.headers);
-        }
+        let items = self.pages_from(raw, first, field).await?;
         Ok(super::Conditional::Modified { value: items, etag })
+    }
+
+    /// The items of `raw`, the answer for `page`, and of every page after it
+    /// (`Link: rel="next"`).
+    async fn pages_from<T: DeserializeOwned>(
+        &self,
+        mut raw: RawResponse,
+        mut page: String,
+        field: Option<&str>,
+    ) -> Result<Vec<T>, GitHubError> {
+        let mut items = Vec::new();
+        loop {
+            let ok = expect_success(raw, &Method::GET, &page)?;
+            items.extend(decode_items::<T>(&ok, field, &page)?);
+            let Some(next) = next_link(&ok.headers) else {
+                return Ok(items);
+            };
+            raw = self.send(Method::GET, &next, None, &[]).await?;
+            page = next;
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::process::Command;
 
 use super::target::Target;
 use crate::ids::IssueNumber;
+use crate::worker::template;
 
 pub use accept::{Rejection, validate_external};
 pub use parse::parse_planner_output;
@@ -100,35 +101,16 @@ pub async fn run_planner(
 }
 
 /// Fills the placeholders inside each argv element, in one pass, so text
-/// that came from a placeholder is never expanded again nor split.
+/// that came from a placeholder is never expanded again nor split (the
+/// worker templates' syntax, [`template::fill`]).
 pub fn expand(argv: &[String], target: &Target, feedback: Option<&str>) -> Vec<String> {
-    let value = target.value();
-    let values = [
-        ("{target}", value.as_str()),
-        ("{mode}", target.mode()),
-        ("{feedback}", feedback.unwrap_or("")),
-    ];
-    argv.iter().map(|arg| expand_one(arg, &values)).collect()
-}
-
-fn expand_one(arg: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(arg.len());
-    let mut rest = arg;
-    'scan: while let Some(at) = rest.find('{') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        for (name, value) in values {
-            if let Some(after) = rest.strip_prefix(name) {
-                out.push_str(value);
-                rest = after;
-                continue 'scan;
-            }
-        }
-        out.push('{');
-        rest = &rest[1..];
-    }
-    out.push_str(rest);
-    out
+    let value = |name: &str| match name {
+        "target" => Some(target.value()),
+        "mode" => Some(target.mode().to_string()),
+        "feedback" => Some(feedback.unwrap_or("").to_string()),
+        _ => None,
+    };
+    argv.iter().map(|arg| template::fill(arg, value)).collect()
 }
 
 /// The last lines of a stream, enough to say what went wrong.

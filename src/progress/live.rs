@@ -1,10 +1,10 @@
 //! The live view: the wave tree redrawn in place on a terminal. The rows
-//! come from the checkpoint (the source of truth, read-only, reloaded at
-//! each drawing); what each issue is doing comes from the activity events.
-//! Notes, outcomes and log lines scroll above the tree, in the order they
-//! came (one queue, the console's). A ticker thread
-//! keeps the clocks going and prints queued lines; drawing is throttled,
-//! except for state changes.
+//! come from the checkpoint (the source of truth, read-only, read again for
+//! a drawing when it has changed); what each issue is doing comes from the
+//! activity events. Notes, outcomes and log lines scroll above the tree, in
+//! the order they came (one queue, the console's). A ticker thread keeps the
+//! clocks going and prints queued lines; drawing is throttled, except for
+//! state changes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -42,23 +42,42 @@ pub trait RunSource: Send {
 pub struct CheckpointSource {
     store: Store,
     run: RunId,
+    /// The database's `data_version` when the view last got the rows.
+    read_at: Option<i64>,
 }
 
 impl CheckpointSource {
     pub fn open(path: &Path, run: RunId) -> anyhow::Result<CheckpointSource> {
         let store = Store::open_read_only(path)?;
-        Ok(CheckpointSource { store, run })
+        Ok(CheckpointSource {
+            store,
+            run,
+            read_at: None,
+        })
+    }
+
+    fn read(&self) -> crate::checkpoint::Result<(RunRow, Vec<IssueRow>)> {
+        Ok((
+            self.store.load_run(self.run)?,
+            self.store.load_issues(self.run)?,
+        ))
     }
 }
 
 impl RunSource for CheckpointSource {
+    /// Reads the rows only when the orchestrator committed since the last
+    /// read: the view redraws several times a second (clocks, log lines)
+    /// while the rows change a few times a minute.
     fn load(&mut self) -> Option<(RunRow, Vec<IssueRow>)> {
-        let loaded = self
-            .store
-            .load_run(self.run)
-            .and_then(|run| Ok((run, self.store.load_issues(self.run)?)));
-        match loaded {
-            Ok(rows) => Some(rows),
+        let version = self.store.data_version().ok();
+        if version.is_some() && version == self.read_at {
+            return None;
+        }
+        match self.read() {
+            Ok(rows) => {
+                self.read_at = version;
+                Some(rows)
+            }
             Err(e) => {
                 tracing::debug!(%e, "live view: could not read the checkpoint; showing the last rows");
                 None
@@ -285,9 +304,9 @@ impl Live<std::io::Stdout> {
         checkpoint: &Path,
         run: RunId,
     ) -> anyhow::Result<Live<std::io::Stdout>> {
-        let mut source = CheckpointSource::open(checkpoint, run)
+        let source = CheckpointSource::open(checkpoint, run)
             .with_context(|| format!("read the checkpoint {}", checkpoint.display()))?;
-        if source.load().is_none() {
+        if source.read().is_err() {
             return Err(anyhow!("run {run} is not readable in the checkpoint"));
         }
         let live = Live::new(

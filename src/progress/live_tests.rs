@@ -332,3 +332,44 @@ fn the_ticker_prints_queued_lines_without_any_event_and_stops_at_the_end() {
         "{end:?}"
     );
 }
+
+#[test]
+fn the_checkpoint_is_read_again_only_after_a_commit() {
+    use crate::checkpoint::{IssuePatch, NewIssue, NewRun, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoint.db");
+    let mut writer = Store::open(&path).unwrap();
+    let run_id = writer
+        .create_run(&NewRun {
+            repo: "acme/widgets".parse().unwrap(),
+            target_key: "issues:1".into(),
+            target_label: "Issues #1".into(),
+            options: serde_json::json!({}),
+            plan: serde_json::json!({}),
+            budget_usd: None,
+            issues: vec![NewIssue {
+                number: IssueNumber(1),
+                title: "One".into(),
+                wave: 1,
+            }],
+        })
+        .unwrap();
+    let mut source = CheckpointSource::open(&path, run_id).unwrap();
+    let (_, issues) = source.load().expect("the first load reads the rows");
+    assert_eq!(issues[0].state, IssueState::Pending);
+    assert!(
+        source.load().is_none(),
+        "nothing committed: the last rows stand"
+    );
+    writer
+        .transition(
+            run_id,
+            IssueNumber(1),
+            IssueState::Running,
+            IssuePatch::new(),
+        )
+        .unwrap();
+    let (_, issues) = source.load().expect("a commit is read");
+    assert_eq!(issues[0].state, IssueState::Running);
+    assert!(source.load().is_none());
+}

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::ids::IssueNumber;
 
 /// One issue of the plan, as the scheduler needs it.
@@ -15,8 +17,10 @@ pub struct PlannedIssue {
     pub blockers: Vec<IssueNumber>,
 }
 
-/// How strictly waves gate each other.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// How strictly waves gate each other; also the `schedule` setting
+/// (`config::Schedule`), written `blockers` or `waves`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ScheduleMode {
     /// An issue waits only for its own blockers to merge.
     #[default]

@@ -103,8 +103,8 @@ pub enum TemplateError {
 /// One piece of a template argument.
 enum Piece<'a> {
     Text(&'a str),
-    Known(Placeholder),
-    Unknown(&'a str),
+    /// `{name}`, known or not.
+    Name(&'a str),
 }
 
 /// Splits one argument into text and `{name}` placeholders, where `name` is
@@ -123,13 +123,32 @@ fn pieces(arg: &str) -> Vec<Piece<'_>> {
             continue;
         }
         out.push(Piece::Text(&rest[..open]));
-        out.push(match Placeholder::from_name(name) {
-            Some(p) => Piece::Known(p),
-            None => Piece::Unknown(name),
-        });
+        out.push(Piece::Name(name));
         rest = &after[close + 1..];
     }
     out.push(Piece::Text(rest));
+    out
+}
+
+/// Fills the `{name}` placeholders of one argument with `value(name)`, in
+/// one pass: a value that itself contains `{name}` stays literal, and a name
+/// `value` does not know (`None`) is kept as written. Worker templates and
+/// the external planner's command share this one placeholder syntax.
+pub fn fill(arg: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(arg.len());
+    for piece in pieces(arg) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Name(name) => match value(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            },
+        }
+    }
     out
 }
 
@@ -149,26 +168,6 @@ impl ArgvTemplate {
         ArgvTemplate(argv.into_iter().map(Into::into).collect())
     }
 
-    /// The implementation worker (spec, Phase 2).
-    pub fn default_worker() -> Self {
-        Self::new(DEFAULT_WORKER)
-    }
-
-    /// The worker that fixes failing CI (spec, Phase 3 step 1).
-    pub fn default_ci_fix() -> Self {
-        Self::new(DEFAULT_CI_FIX)
-    }
-
-    /// The worker that addresses CodeRabbit's comments.
-    pub fn default_review_fix() -> Self {
-        Self::new(DEFAULT_REVIEW_FIX)
-    }
-
-    /// The worker that addresses a human's "changes" reply.
-    pub fn default_changes_fix() -> Self {
-        Self::new(DEFAULT_CHANGES_FIX)
-    }
-
     /// Checks the template at startup, so a typo shows before any work starts.
     pub fn validate(&self) -> Result<(), TemplateError> {
         if self.0.is_empty() || self.0[0].is_empty() {
@@ -176,7 +175,9 @@ impl ArgvTemplate {
         }
         for (index, arg) in self.0.iter().enumerate() {
             for piece in pieces(arg) {
-                if let Piece::Unknown(name) = piece {
+                if let Piece::Name(name) = piece
+                    && Placeholder::from_name(name).is_none()
+                {
                     return Err(TemplateError::UnknownPlaceholder {
                         index,
                         arg: arg.clone(),
@@ -193,7 +194,8 @@ impl ArgvTemplate {
         let mut used = Vec::new();
         for arg in &self.0 {
             for piece in pieces(arg) {
-                if let Piece::Known(p) = piece
+                if let Piece::Name(name) = piece
+                    && let Some(p) = Placeholder::from_name(name)
                     && !used.contains(&p)
                 {
                     used.push(p);
@@ -203,26 +205,15 @@ impl ArgvTemplate {
         used
     }
 
-    /// Substitutes `vars` in one pass: a value that itself contains `{branch}`
-    /// stays literal. Unknown placeholders (which `validate` rejects) are kept
-    /// as written.
+    /// Substitutes `vars` in one pass (see [`fill`]). Unknown placeholders
+    /// (which `validate` rejects) are kept as written.
     pub fn expand(&self, vars: &Vars) -> Vec<String> {
         self.0
             .iter()
             .map(|arg| {
-                let mut out = String::with_capacity(arg.len());
-                for piece in pieces(arg) {
-                    match piece {
-                        Piece::Text(text) => out.push_str(text),
-                        Piece::Known(p) => out.push_str(&vars.value(p)),
-                        Piece::Unknown(name) => {
-                            out.push('{');
-                            out.push_str(name);
-                            out.push('}');
-                        }
-                    }
-                }
-                out
+                fill(arg, |name| {
+                    Placeholder::from_name(name).map(|p| vars.value(p))
+                })
             })
             .collect()
     }
@@ -242,6 +233,7 @@ pub const DEFAULT_WORKER: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that fixes failing CI (spec, Phase 3 step 1).
 pub const DEFAULT_CI_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -255,6 +247,7 @@ pub const DEFAULT_CI_FIX: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that addresses CodeRabbit's comments.
 pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -268,6 +261,7 @@ pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
     "--dangerously-skip-permissions",
 ];
 
+/// The worker that addresses a human's "changes" reply.
 pub const DEFAULT_CHANGES_FIX: [&str; 10] = [
     "claude",
     "-p",
@@ -373,18 +367,22 @@ mod tests {
     fn defaults_validate_and_use_the_expected_placeholders() {
         let cases = [
             (
-                ArgvTemplate::default_worker(),
+                ArgvTemplate::new(DEFAULT_WORKER),
                 "5",
                 vec![Placeholder::Issue],
             ),
-            (ArgvTemplate::default_ci_fix(), "2", vec![Placeholder::Pr]),
             (
-                ArgvTemplate::default_review_fix(),
+                ArgvTemplate::new(DEFAULT_CI_FIX),
+                "2",
+                vec![Placeholder::Pr],
+            ),
+            (
+                ArgvTemplate::new(DEFAULT_REVIEW_FIX),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Comments],
             ),
             (
-                ArgvTemplate::default_changes_fix(),
+                ArgvTemplate::new(DEFAULT_CHANGES_FIX),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Feedback],
             ),
@@ -400,7 +398,7 @@ mod tests {
             assert_eq!(&t.0[5..], &DEFAULT_WORKER[5..]);
         }
         assert_eq!(
-            ArgvTemplate::default_worker().expand(&vars())[2],
+            ArgvTemplate::new(DEFAULT_WORKER).expand(&vars())[2],
             "/auto-issue 12"
         );
     }

@@ -6,19 +6,19 @@
 mod support;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use actix::{Actor, Addr, System};
-use serde_json::{Value, json};
+use actix::System;
+use serde_json::Value;
 
-use auto_milestone::actors::{ApprovalActor, CheckpointActor};
 use auto_milestone::approval::telegram::{SavedOffset, offset_key};
-use auto_milestone::approval::{ApprovalConfig, ChannelChoice, TelegramConfig};
-use auto_milestone::checkpoint::{NewIssue, NewRun, QuestionKind, QuestionStatus, RunId, Store};
-use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber, RepoSlug};
-use auto_milestone::messages::approval::{Answer, Ask, AskError, Notify, Question, Withdraw};
+use auto_milestone::approval::{ChannelChoice, TelegramConfig};
+use auto_milestone::checkpoint::{QuestionKind, QuestionStatus, RunId, Store};
+use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber};
+use auto_milestone::messages::approval::{Answer, AskError, Notify, Question, Withdraw};
 use auto_milestone::messages::checkpoint::GetQuestion;
+use support::approval::{Bench, NO_REMINDER, PATIENCE, answer_of, ask, new_checkpoint};
 use support::peers::TelegramEmulator;
 
 const TOKEN: &str = "4242:contract-test-token";
@@ -26,33 +26,6 @@ const BOT_ID: u64 = 4242;
 const CHAT: i64 = 5001;
 const ANN: i64 = 77;
 const STRANGER: i64 = 666;
-/// Every wait in these tests ends long before this.
-const PATIENCE: Duration = Duration::from_secs(15);
-const NO_REMINDER: Duration = Duration::from_secs(3600);
-
-fn new_checkpoint(dir: &Path) -> (PathBuf, RunId) {
-    let path = dir.join("checkpoint.db");
-    let mut store = Store::open(&path).unwrap();
-    let issues = [123, 124]
-        .map(|n| NewIssue {
-            number: IssueNumber(n),
-            title: format!("Issue {n}"),
-            wave: 1,
-        })
-        .to_vec();
-    let run = store
-        .create_run(&NewRun {
-            repo: RepoSlug::new("acme", "widgets"),
-            target_key: "issues:123,124".into(),
-            target_label: "issues 123, 124".into(),
-            options: json!({}),
-            plan: json!({}),
-            budget_usd: None,
-            issues,
-        })
-        .unwrap();
-    (path, run)
-}
 
 fn merge_question(issue: u64, head: char) -> Question {
     let pr = issue + 333;
@@ -68,12 +41,7 @@ fn merge_question(issue: u64, head: char) -> Question {
     }
 }
 
-/// The approval actor on Telegram and the checkpoint actor under it.
-struct Bench {
-    approval: Addr<ApprovalActor>,
-    checkpoint: Addr<CheckpointActor>,
-}
-
+/// The approval actor on Telegram (through the emulator) and the checkpoint actor under it.
 async fn bench(
     tg: &TelegramEmulator,
     path: &Path,
@@ -81,36 +49,11 @@ async fn bench(
     allowed: Vec<i64>,
     reminder: Duration,
 ) -> Bench {
-    let checkpoint = CheckpointActor::new(Store::open(path).unwrap()).start();
     let mut config = TelegramConfig::connect(TOKEN, Some(&tg.url()), CHAT, allowed)
         .await
         .expect("the emulator answers getMe");
     config.retry = Duration::from_millis(50);
-    let approval = ApprovalActor::new(ApprovalConfig {
-        channel: ChannelChoice::Telegram(config),
-        run,
-        checkpoint: checkpoint.clone(),
-        reminder,
-    })
-    .start();
-    Bench {
-        approval,
-        checkpoint,
-    }
-}
-
-type Pending = tokio::task::JoinHandle<Result<Answer, AskError>>;
-
-fn ask(b: &Bench, run: RunId, question: Question) -> Pending {
-    let request = b.approval.send(Ask { run, question });
-    actix::spawn(async move { request.await.expect("the approval actor answers") })
-}
-
-async fn answer_of(pending: Pending) -> Result<Answer, AskError> {
-    tokio::time::timeout(PATIENCE, pending)
-        .await
-        .expect("the ask was answered in time")
-        .unwrap()
+    Bench::start(path, run, ChannelChoice::Telegram(config), reminder)
 }
 
 /// Polls `probe` until it returns something (the emulator offers no push).

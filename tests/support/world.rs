@@ -122,12 +122,9 @@ impl World {
                 cmd.env_remove(k);
             }
         }
-        let sim = |mode: &str, arg: &str| {
-            format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "{arg}"]"#)
-        };
-        let sim_text = |mode: &str, text: &str| {
-            format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "--text", "{text}", "{{pr}}"]"#)
-        };
+        let json = |argv: &[&str]| serde_json::to_string(argv).unwrap();
+        let sim = |mode: &str, arg: &str| json(&[BIN, "sim-worker", "--mode", mode, arg]);
+        let sim_text = |mode: &str, text: &str| json(&sim_text_argv(mode, text));
         cmd.env("GITHUB_API_URL", self.sandbox.url())
             .env("GITHUB_TOKEN", "sandbox-token")
             .env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
@@ -262,6 +259,12 @@ impl World {
         .map(str::to_string)
         .collect()
     }
+}
+
+/// The simulated worker's argv for a fix `mode` that gets `text` (a
+/// placeholder such as `{comments}`) and the PR, as the world configures it.
+pub fn sim_text_argv<'a>(mode: &'a str, text: &'a str) -> [&'a str; 7] {
+    [BIN, "sim-worker", "--mode", mode, "--text", text, "{pr}"]
 }
 
 /// Waits for a child, killing it (and failing) after `limit`.

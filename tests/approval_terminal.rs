@@ -2,47 +2,20 @@
 //! `ApprovalActor` and a real checkpoint: answers are piped into the
 //! channel's stdin, and its output is read back from a pipe.
 
-use std::io::{BufRead, BufReader, PipeWriter, Write};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod support;
 
-use actix::{Actor, Addr, System};
-use serde_json::json;
+use std::io::{BufRead, BufReader, PipeWriter, Write};
+use std::path::Path;
+
+use actix::System;
 use tokio::sync::mpsc;
 
-use auto_milestone::actors::{ApprovalActor, CheckpointActor};
-use auto_milestone::approval::{ApprovalConfig, ChannelChoice, TerminalIo};
-use auto_milestone::checkpoint::{NewIssue, NewRun, QuestionKind, QuestionRow, RunId, Store};
-use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber, RepoSlug};
-use auto_milestone::messages::approval::{Answer, Ask, AskError, Notify, Question};
+use auto_milestone::approval::{ChannelChoice, TerminalIo};
+use auto_milestone::checkpoint::{QuestionKind, QuestionRow, RunId, Store};
+use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber};
+use auto_milestone::messages::approval::{Answer, AskError, Notify, Question};
 use auto_milestone::messages::checkpoint::OpenQuestions;
-
-const PATIENCE: Duration = Duration::from_secs(10);
-const NO_REMINDER: Duration = Duration::from_secs(3600);
-
-fn new_checkpoint(dir: &Path) -> (PathBuf, RunId) {
-    let path = dir.join("checkpoint.db");
-    let mut store = Store::open(&path).unwrap();
-    let issues = [123, 124]
-        .map(|n| NewIssue {
-            number: IssueNumber(n),
-            title: format!("Issue {n}"),
-            wave: 1,
-        })
-        .to_vec();
-    let run = store
-        .create_run(&NewRun {
-            repo: RepoSlug::new("acme", "widgets"),
-            target_key: "issues:123,124".into(),
-            target_label: "issues 123, 124".into(),
-            options: json!({}),
-            plan: json!({}),
-            budget_usd: None,
-            issues,
-        })
-        .unwrap();
-    (path, run)
-}
+use support::approval::{Bench, NO_REMINDER, PATIENCE, answer_of, ask, new_checkpoint};
 
 fn merge_question(issue: u64) -> Question {
     let pr = issue + 333;
@@ -116,38 +89,8 @@ impl Terminal {
     }
 }
 
-struct Bench {
-    approval: Addr<ApprovalActor>,
-    checkpoint: Addr<CheckpointActor>,
-}
-
 fn bench(path: &Path, run: RunId, channel: ChannelChoice) -> Bench {
-    let checkpoint = CheckpointActor::new(Store::open(path).unwrap()).start();
-    let approval = ApprovalActor::new(ApprovalConfig {
-        channel,
-        run,
-        checkpoint: checkpoint.clone(),
-        reminder: NO_REMINDER,
-    })
-    .start();
-    Bench {
-        approval,
-        checkpoint,
-    }
-}
-
-type Pending = tokio::task::JoinHandle<Result<Answer, AskError>>;
-
-fn ask(b: &Bench, run: RunId, question: Question) -> Pending {
-    let request = b.approval.send(Ask { run, question });
-    actix::spawn(async move { request.await.expect("the approval actor answers") })
-}
-
-async fn answer_of(pending: Pending) -> Result<Answer, AskError> {
-    tokio::time::timeout(PATIENCE, pending)
-        .await
-        .expect("the ask was answered in time")
-        .unwrap()
+    Bench::start(path, run, channel, NO_REMINDER)
 }
 
 async fn open_questions(b: &Bench, run: RunId) -> Vec<QuestionRow> {

@@ -6,53 +6,27 @@
 mod support;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use actix::{Actor, Addr, System};
-use serde_json::{Value, json};
+use actix::System;
+use serde_json::Value;
 
-use auto_milestone::actors::{ApprovalActor, CheckpointActor};
 use auto_milestone::approval::telegram::{SavedOffset, offset_key};
-use auto_milestone::approval::{ApprovalConfig, ChannelChoice, TelegramConfig};
-use auto_milestone::checkpoint::{NewIssue, NewRun, QuestionKind, QuestionStatus, RunId, Store};
-use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber, RepoSlug};
-use auto_milestone::messages::approval::{Answer, Ask, AskError, Notify, Question, Withdraw};
+use auto_milestone::approval::{ChannelChoice, TelegramConfig};
+use auto_milestone::checkpoint::{QuestionKind, QuestionStatus, RunId, Store};
+use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber};
+use auto_milestone::messages::approval::{Answer, AskError, Notify, Question, Withdraw};
 use auto_milestone::messages::checkpoint::GetQuestion;
+use support::approval::{Bench, NO_REMINDER, PATIENCE, answer_of, ask, new_checkpoint};
 use support::peers::TelegramEmulator;
+use support::world::chat;
 
 const TOKEN: &str = "4242:contract-test-token";
 const BOT_ID: u64 = 4242;
 const CHAT: i64 = 5001;
 const ANN: i64 = 77;
 const STRANGER: i64 = 666;
-/// Every wait in these tests ends long before this.
-const PATIENCE: Duration = Duration::from_secs(15);
-const NO_REMINDER: Duration = Duration::from_secs(3600);
-
-fn new_checkpoint(dir: &Path) -> (PathBuf, RunId) {
-    let path = dir.join("checkpoint.db");
-    let mut store = Store::open(&path).unwrap();
-    let issues = [123, 124]
-        .map(|n| NewIssue {
-            number: IssueNumber(n),
-            title: format!("Issue {n}"),
-            wave: 1,
-        })
-        .to_vec();
-    let run = store
-        .create_run(&NewRun {
-            repo: RepoSlug::new("acme", "widgets"),
-            target_key: "issues:123,124".into(),
-            target_label: "issues 123, 124".into(),
-            options: json!({}),
-            plan: json!({}),
-            budget_usd: None,
-            issues,
-        })
-        .unwrap();
-    (path, run)
-}
 
 fn merge_question(issue: u64, head: char) -> Question {
     let pr = issue + 333;
@@ -68,12 +42,7 @@ fn merge_question(issue: u64, head: char) -> Question {
     }
 }
 
-/// The approval actor on Telegram and the checkpoint actor under it.
-struct Bench {
-    approval: Addr<ApprovalActor>,
-    checkpoint: Addr<CheckpointActor>,
-}
-
+/// The approval actor on Telegram (through the emulator) and the checkpoint actor under it.
 async fn bench(
     tg: &TelegramEmulator,
     path: &Path,
@@ -81,36 +50,11 @@ async fn bench(
     allowed: Vec<i64>,
     reminder: Duration,
 ) -> Bench {
-    let checkpoint = CheckpointActor::new(Store::open(path).unwrap()).start();
     let mut config = TelegramConfig::connect(TOKEN, Some(&tg.url()), CHAT, allowed)
         .await
         .expect("the emulator answers getMe");
     config.retry = Duration::from_millis(50);
-    let approval = ApprovalActor::new(ApprovalConfig {
-        channel: ChannelChoice::Telegram(config),
-        run,
-        checkpoint: checkpoint.clone(),
-        reminder,
-    })
-    .start();
-    Bench {
-        approval,
-        checkpoint,
-    }
-}
-
-type Pending = tokio::task::JoinHandle<Result<Answer, AskError>>;
-
-fn ask(b: &Bench, run: RunId, question: Question) -> Pending {
-    let request = b.approval.send(Ask { run, question });
-    actix::spawn(async move { request.await.expect("the approval actor answers") })
-}
-
-async fn answer_of(pending: Pending) -> Result<Answer, AskError> {
-    tokio::time::timeout(PATIENCE, pending)
-        .await
-        .expect("the ask was answered in time")
-        .unwrap()
+    Bench::start(path, run, ChannelChoice::Telegram(config), reminder)
 }
 
 /// Polls `probe` until it returns something (the emulator offers no push).
@@ -135,39 +79,9 @@ async fn bot_message(tg: &TelegramEmulator, needle: &str) -> Value {
         messages(tg)
             .await
             .into_iter()
-            .find(|m| m["text"].as_str().unwrap_or("").contains(needle))
+            .find(|m| chat::text(m).contains(needle))
     })
     .await
-}
-
-fn message_id(m: &Value) -> i64 {
-    m["message_id"].as_i64().expect("a message id")
-}
-
-/// The buttons of a message: (caption, callback data).
-fn buttons(m: &Value) -> Vec<(String, String)> {
-    let rows = m["reply_markup"]["inline_keyboard"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    rows.iter()
-        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-        .map(|b| {
-            let text = b["text"].as_str().unwrap_or_default().to_string();
-            (
-                text,
-                b["callback_data"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn data_of(m: &Value, caption: &str) -> String {
-    buttons(m)
-        .into_iter()
-        .find(|(c, _)| c == caption)
-        .unwrap_or_else(|| panic!("no {caption} button on {m}"))
-        .1
 }
 
 async fn question_status(
@@ -186,11 +100,6 @@ async fn question_status(
     (q.status, q.answer, q.answered_by)
 }
 
-/// The question token a button carries (`<token>:<action>`).
-fn token_of(data: &str) -> String {
-    data.split(':').next().unwrap().to_string()
-}
-
 #[test]
 fn a_button_answers_the_question_and_the_message_is_closed() {
     let tg = TelegramEmulator::start();
@@ -200,12 +109,15 @@ fn a_button_answers_the_question_and_the_message_is_closed() {
         let b = bench(&tg, &path, run, vec![], NO_REMINDER).await;
         let pending = ask(&b, run, merge_question(123, 'a'));
         let question = bot_message(&tg, "PR #456 for issue #123").await;
-        let captions: Vec<String> = buttons(&question).into_iter().map(|(c, _)| c).collect();
+        let captions: Vec<String> = chat::buttons(&question)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
         assert_eq!(captions, ["Merge", "Skip"]);
-        let data = data_of(&question, "Merge");
+        let data = chat::button(&question, "Merge");
         assert!(data.len() <= 64 && data.ends_with(":merge"), "{data}");
 
-        tg.send_callback(TOKEN, CHAT, ANN, &data, message_id(&question))
+        tg.send_callback(TOKEN, CHAT, ANN, &data, chat::id(&question))
             .await;
         let answer = answer_of(pending).await.unwrap();
         assert_eq!(
@@ -216,22 +128,28 @@ fn a_button_answers_the_question_and_the_message_is_closed() {
         );
 
         let closed = bot_message(&tg, "✅ merge — by Tester").await;
-        assert_eq!(message_id(&closed), message_id(&question));
-        assert!(buttons(&closed).is_empty(), "buttons stay on {closed}");
-        let (status, stored, by) = question_status(&b, &token_of(&data)).await;
+        assert_eq!(chat::id(&closed), chat::id(&question));
+        assert!(
+            chat::buttons(&closed).is_empty(),
+            "buttons stay on {closed}"
+        );
+        let (status, stored, by) = question_status(&b, &chat::token_of(&data)).await;
         assert_eq!(status, QuestionStatus::Answered);
         assert_eq!(stored.as_deref(), Some("merge"));
         assert_eq!(by, Some(format!("Tester ({ANN})")));
 
         // The token was for one answer: pressing again (or replying) is refused.
         let skip = data_of_opt(&question, "Skip").expect("a Skip button");
-        tg.send_callback(TOKEN, CHAT, ANN, &skip, message_id(&question))
+        tg.send_callback(TOKEN, CHAT, ANN, &skip, chat::id(&question))
             .await;
-        tg.send_message(TOKEN, CHAT, ANN, "skip", Some(message_id(&question)))
+        tg.send_message(TOKEN, CHAT, ANN, "skip", Some(chat::id(&question)))
             .await;
         bot_message(&tg, "already answered (merge").await;
         assert_eq!(
-            question_status(&b, &token_of(&data)).await.1.as_deref(),
+            question_status(&b, &chat::token_of(&data))
+                .await
+                .1
+                .as_deref(),
             Some("merge")
         );
     });
@@ -246,11 +164,11 @@ fn a_text_reply_to_the_question_answers_it_and_strangers_are_ignored() {
         let b = bench(&tg, &path, run, vec![ANN], NO_REMINDER).await;
         let pending = ask(&b, run, merge_question(123, 'a'));
         let question = bot_message(&tg, "PR #456").await;
-        let id = message_id(&question);
+        let id = chat::id(&question);
 
         // Another chat, and a user of this chat who is not allowed.
         tg.send_message(TOKEN, CHAT + 1, ANN, "skip", None).await;
-        tg.send_callback(TOKEN, CHAT, STRANGER, &data_of(&question, "Skip"), id)
+        tg.send_callback(TOKEN, CHAT, STRANGER, &chat::button(&question, "Skip"), id)
             .await;
         tg.send_message(TOKEN, CHAT, STRANGER, "skip", Some(id))
             .await;
@@ -280,7 +198,7 @@ fn a_text_reply_to_the_question_answers_it_and_strangers_are_ignored() {
         let texts: Vec<String> = messages(&tg)
             .await
             .iter()
-            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .map(|m| chat::text(m).to_string())
             .collect();
         assert_eq!(
             texts.len(),
@@ -326,7 +244,7 @@ fn a_withdrawn_question_is_edited_and_answers_to_it_are_refused() {
         let b = bench(&tg, &path, run, vec![], NO_REMINDER).await;
         let pending = ask(&b, run, merge_question(123, 'a'));
         let question = bot_message(&tg, "PR #456").await;
-        let data = data_of(&question, "Merge");
+        let data = chat::button(&question, "Merge");
 
         let why = "PR #456 changed (new head bbbbbbb)".to_string();
         let withdraw = Withdraw {
@@ -338,15 +256,15 @@ fn a_withdrawn_question_is_edited_and_answers_to_it_are_refused() {
         b.approval.send(withdraw).await.unwrap();
         assert_eq!(answer_of(pending).await, Err(AskError::Withdrawn(why)));
         let edited = bot_message(&tg, "No longer applies: PR #456 changed").await;
-        assert!(buttons(&edited).is_empty());
+        assert!(chat::buttons(&edited).is_empty());
 
-        tg.send_callback(TOKEN, CHAT, ANN, &data, message_id(&question))
+        tg.send_callback(TOKEN, CHAT, ANN, &data, chat::id(&question))
             .await;
-        tg.send_message(TOKEN, CHAT, ANN, "merge", Some(message_id(&question)))
+        tg.send_message(TOKEN, CHAT, ANN, "merge", Some(chat::id(&question)))
             .await;
         bot_message(&tg, "PR #456 changed since this question").await;
         assert_eq!(
-            question_status(&b, &token_of(&data)).await.0,
+            question_status(&b, &chat::token_of(&data)).await.0,
             QuestionStatus::Void
         );
 
@@ -363,16 +281,17 @@ fn a_withdrawn_question_is_edited_and_answers_to_it_are_refused() {
             TOKEN,
             CHAT,
             ANN,
-            &data_of(&newer, "Skip"),
-            message_id(&newer),
+            &chat::button(&newer, "Skip"),
+            chat::id(&newer),
         )
         .await;
         assert!(matches!(answer_of(again).await, Ok(Answer::Skip { .. })));
     });
 }
 
+/// The callback data of the button captioned `caption`, if there is one.
 fn data_of_opt(m: &Value, caption: &str) -> Option<String> {
-    buttons(m)
+    chat::buttons(m)
         .into_iter()
         .find(|(c, _)| c == caption)
         .map(|(_, d)| d)
@@ -391,7 +310,7 @@ fn an_answer_given_while_the_program_was_down_is_found_after_a_restart() {
         // Handled updates move the offset: a help reply proves one was handled.
         tg.send_message(TOKEN, CHAT, ANN, "what?", None).await;
         bot_message(&tg, "did not understand").await;
-        message_id(&question)
+        chat::id(&question)
     });
     // The system is gone: the actors, the poller and the checkpoint connection.
     System::new().block_on(async {
@@ -408,16 +327,11 @@ fn an_answer_given_while_the_program_was_down_is_found_after_a_restart() {
             })
         );
         let closed = bot_message(&tg, "✅ merge — by").await;
-        assert_eq!(message_id(&closed), question_id);
+        assert_eq!(chat::id(&closed), question_id);
         let asked = messages(&tg)
             .await
             .iter()
-            .filter(|m| {
-                m["text"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("ready for review")
-            })
+            .filter(|m| chat::text(m).contains("ready for review"))
             .count();
         assert_eq!(asked, 1, "the question was sent again");
     });
@@ -438,11 +352,11 @@ fn one_reminder_after_the_delay_and_notices_are_plain_messages() {
         let pending = ask(&b, run, merge_question(123, 'a'));
         let question = bot_message(&tg, "PR #456").await;
         bot_message(&tg, "Still waiting for your answer about PR #456").await;
-        let data = data_of(&question, "Merge");
+        let data = chat::button(&question, "Merge");
         let q = b
             .checkpoint
             .send(GetQuestion {
-                id: token_of(&data),
+                id: chat::token_of(&data),
             })
             .await
             .unwrap()
@@ -460,10 +374,10 @@ fn one_reminder_after_the_delay_and_notices_are_plain_messages() {
         let reminders = messages(&tg)
             .await
             .iter()
-            .filter(|m| m["text"].as_str().unwrap_or("").contains("Still waiting"))
+            .filter(|m| chat::text(m).contains("Still waiting"))
             .count();
         assert_eq!(reminders, 1);
-        tg.send_callback(TOKEN, CHAT, ANN, &data, message_id(&question))
+        tg.send_callback(TOKEN, CHAT, ANN, &data, chat::id(&question))
             .await;
         assert!(matches!(answer_of(pending).await, Ok(Answer::Merge { .. })));
     });

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use auto_milestone::checkpoint::{IssueState, RunStatus};
 use auto_milestone::github::ItemState;
 use auto_milestone::sandbox::CiScript;
-use support::world::{BIN, Human, MILESTONE, Prompt, World, text};
+use support::world::{Human, MILESTONE, Prompt, World, sim_text_argv, text};
 
 /// Feedback a shell would mangle: quotes, a command substitution, backticks,
 /// a variable, a glob and a number that must not read as a PR.
@@ -20,15 +20,7 @@ const FEEDBACK: &str =
 fn changes_feedback_reaches_the_worker_verbatim_then_ci_runs_and_the_human_is_asked_again() {
     let mut world = World::new();
     world.repo.set_ci(Some(CiScript::default()));
-    let argv = [
-        BIN,
-        "sim-worker",
-        "--mode",
-        "changes",
-        "--text",
-        "{feedback}",
-        "{pr}",
-    ];
+    let argv = sim_text_argv("changes", "{feedback}");
     let calls = world.record_argv("AUTO_MILESTONE_CHANGES_COMMAND", &argv, "exec \"$@\"");
     let issue = world.issue("Greet the user", "", "");
     let asked = Arc::new(Mutex::new(0));

@@ -8,7 +8,7 @@ mod support;
 use auto_milestone::checkpoint::{IssueState, RunStatus};
 use auto_milestone::github::ItemState;
 use auto_milestone::sandbox::{CiScript, PullSpec};
-use support::world::{BIN, MILESTONE, SLUG, World, text};
+use support::world::{MILESTONE, SLUG, World, sim_text_argv, text};
 
 fn with_ci() -> World {
     let world = World::new();
@@ -185,15 +185,7 @@ fn a_pr_in_conflict_gets_a_rebase_worker_that_counts_as_a_ci_fix() {
     let rebase = "git fetch -q origin main \
         && git -c user.name=fixer -c user.email=fixer@example.invalid rebase -q -X theirs origin/main \
         && git push -q --force origin \"HEAD:$AUTO_MILESTONE_BRANCH\"";
-    let argv = [
-        BIN,
-        "sim-worker",
-        "--mode",
-        "changes",
-        "--text",
-        "{feedback}",
-        "{pr}",
-    ];
+    let argv = sim_text_argv("changes", "{feedback}");
     let calls = world.record_argv("AUTO_MILESTONE_CHANGES_COMMAND", &argv, rebase);
 
     let out = world.run(&[MILESTONE]);

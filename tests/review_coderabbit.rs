@@ -9,7 +9,7 @@ mod support;
 use auto_milestone::checkpoint::IssueState;
 use auto_milestone::ids::PrNumber;
 use auto_milestone::sandbox::{CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript};
-use support::world::{BIN, MILESTONE, World, text};
+use support::world::{MILESTONE, World, sim_text_argv, text};
 
 /// The issue comments on `pr` that ask CodeRabbit for a review.
 fn review_requests(world: &World, pr: PrNumber) -> Vec<String> {
@@ -27,15 +27,7 @@ fn real_findings_go_to_a_review_fix_worker_and_nitpicks_are_only_counted() {
     let mut world = World::new();
     world.repo.set_ci(Some(CiScript::default()));
     world.repo.set_coderabbit(Some(CodeRabbitScript::default()));
-    let argv = [
-        BIN,
-        "sim-worker",
-        "--mode",
-        "fix-review",
-        "--text",
-        "{comments}",
-        "{pr}",
-    ];
+    let argv = sim_text_argv("fix-review", "{comments}");
     let calls = world.record_argv("AUTO_MILESTONE_REVIEW_FIX_COMMAND", &argv, "exec \"$@\"");
     let issue = world.issue("Index the widgets", "", "review-bug, review-nit");
     let out = world.run(&[MILESTONE]);

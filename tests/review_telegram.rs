@@ -17,11 +17,6 @@ fn nobody() -> Human {
     Human::new(|_| None)
 }
 
-/// The question token a button carries (`<token>:<action>`).
-fn token_of(data: &str) -> String {
-    data.split(':').next().unwrap().to_string()
-}
-
 #[test]
 fn a_green_pr_is_squash_merged_after_merge_is_pressed_on_telegram() {
     let tg = Telegram::start();
@@ -91,7 +86,7 @@ fn a_green_pr_is_squash_merged_after_merge_is_pressed_on_telegram() {
     assert!(chat::buttons(&closed).is_empty());
     let q = world
         .store()
-        .question(&token_of(&chat::button(&question, "Merge")))
+        .question(&chat::token_of(&chat::button(&question, "Merge")))
         .unwrap()
         .expect("the question is in the checkpoint");
     assert_eq!(q.status, QuestionStatus::Answered);
@@ -126,7 +121,7 @@ fn answers_from_another_chat_or_a_user_not_allowed_are_ignored() {
     assert_eq!(row.skip_reason, None);
     let q = world
         .store()
-        .question(&token_of(&chat::button(&question, "Merge")))
+        .question(&chat::token_of(&chat::button(&question, "Merge")))
         .unwrap()
         .unwrap();
     assert_eq!(q.answer.as_deref(), Some("merge"));
@@ -151,7 +146,7 @@ fn a_question_about_an_old_head_is_voided_and_answers_to_it_are_refused() {
     let running = world.start(&[MILESTONE], nobody());
     let old = tg.message_with("ready for review.");
     let (pr, pull) = world.pull_of(issue);
-    let old_token = token_of(&chat::button(&old, "Merge"));
+    let old_token = chat::token_of(&chat::button(&old, "Merge"));
 
     // Someone pushes to the PR after the question went out.
     let new_head = world.push_commit(&pull.head_ref, "sim/late.md", "pushed after the question\n");

@@ -3,8 +3,9 @@
 //! `<!-- sim: ... -->` directives, and `simworker::run` doing what each
 //! scripts: real commits, real pushes, real PRs on the sandbox.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use auto_milestone::github::auth::Token;
@@ -18,55 +19,22 @@ use auto_milestone::simworker::{
 };
 use auto_milestone::worker::find_envelope;
 use serde_json::Value;
+use support::world::{SLUG, git};
 use tempfile::TempDir;
 
-const SLUG: &str = "acme/widgets";
-
 /// A sandbox repository backed by `origin.git`, and a clone of it (`work`)
-/// with one commit on `main`.
+/// with one commit on `main`: support's world, without the binary.
 struct World {
     sandbox: Sandbox,
     repo: RepoHandle,
     dir: TempDir,
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@example.invalid",
-        ])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .expect("git runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "git {args:?} in {dir:?}: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 impl World {
     fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        git(
-            dir.path(),
-            &["init", "-q", "--bare", "-b", "main", "origin.git"],
-        );
-        git(dir.path(), &["clone", "-q", "origin.git", "work"]);
-        let work = dir.path().join("work");
-        std::fs::write(work.join("README.md"), "# widgets\n").unwrap();
-        git(&work, &["add", "README.md"]);
-        git(&work, &["commit", "-q", "-m", "initial commit"]);
-        git(&work, &["push", "-q", "origin", "HEAD:refs/heads/main"]);
-        let sandbox = Sandbox::start();
-        let repo = sandbox
-            .state()
-            .add_git_repo(SLUG, "main", dir.path().join("origin.git"));
+        let support::world::World {
+            sandbox, repo, dir, ..
+        } = support::world::World::new();
         World { sandbox, repo, dir }
     }
 

@@ -7,33 +7,24 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use auto_milestone::checkpoint::{
     IssuePatch, IssueState, NewIssue, NewRun, RunId, RunStatus, Store, WorkerRef,
 };
 use auto_milestone::ids::{BranchName, IssueNumber, PrNumber, RepoSlug};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::cli::{Cli, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_auto-milestone");
-
-fn status(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("status")
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .env_remove("GITHUB_REPOSITORY")
-        .output()
-        .unwrap()
+/// A sealed place to run the binary from (see `support::cli`).
+fn cli() -> Cli {
+    let mut cli = Cli::offline();
+    cli.env("RUST_LOG", "warn");
+    cli
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+/// `auto-milestone status` with `args`.
+fn status(cli: &Cli, args: &[&str]) -> Output {
+    cli.run(&[&["status"], args].concat())
 }
 
 /// A run of four issues in two waves: #1 merged, #2 failed, #3 reviewing
@@ -114,14 +105,14 @@ fn checkpoint(dir: &Path) -> (PathBuf, Store, RunId) {
 
 #[test]
 fn status_reads_a_run_while_it_goes_on_and_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, mut writer, run) = checkpoint(dir.path());
+    let cli = cli();
+    let (db, mut writer, run) = checkpoint(&cli.cwd());
     let db_arg = db.to_str().unwrap();
 
     // During: the run's writer still holds the checkpoint.
-    let out = status(dir.path(), &["--db", db_arg]);
-    let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let out = status(&cli, &["--db", db_arg]);
+    out.expect_code(0);
+    let text = &out.stdout;
     assert!(
         text.starts_with("Milestone \"M1\" · acme/widgets · run 1 · running\n"),
         "{text}"
@@ -135,7 +126,7 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
     );
     assert!(text.contains("\nWave 1 · 1 of 3 merged\n"), "{text}");
     assert!(text.contains("\nWave 2 · 0 of 1 merged\n"), "{text}");
-    let merged = line_of(&text, "#1 Add the parser");
+    let merged = line_of(text, "#1 Add the parser");
     assert!(merged.starts_with("  ✓ #1 Add the parser"), "{merged}");
     assert!(
         merged.contains("merged") && merged.ends_with("PR #11  $1.25"),
@@ -146,18 +137,18 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
         "{text}"
     );
     assert!(
-        line_of(&text, "#3 Wire them").ends_with("PR #13  CI fixes 1"),
+        line_of(text, "#3 Wire them").ends_with("PR #13  CI fixes 1"),
         "{text}"
     );
-    assert!(line_of(&text, "#4 Document it").contains("○"), "{text}");
+    assert!(line_of(text, "#4 Document it").contains("○"), "{text}");
     assert!(
         text.ends_with("Workers running now: #3 (pid 4242)\n"),
         "{text}"
     );
 
-    let out = status(dir.path(), &["--db", db_arg, "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = status(&cli, &["--db", db_arg, "--json"]);
+    out.expect_code(0);
+    let value = out.json();
     assert_eq!(value["status"], "running");
     assert_eq!(value["counts"]["reviewing"], 1);
     assert_eq!(value["issues"][2]["worker_pid"], 4242);
@@ -176,9 +167,9 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
     writer.finish_run(run, RunStatus::Partial).unwrap();
     drop(writer);
 
-    let out = status(dir.path(), &["--db", db_arg]);
-    let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let out = status(&cli, &["--db", db_arg]);
+    out.expect_code(0);
+    let text = &out.stdout;
     assert!(
         text.starts_with("Milestone \"M1\" · acme/widgets · run 1 · partial\n"),
         "{text}"
@@ -191,8 +182,8 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
     assert!(text.contains("└ reason: skipped by a human"), "{text}");
     assert!(!text.contains("Workers"), "{text}");
 
-    let out = status(dir.path(), &["--db", db_arg, "--json"]);
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = status(&cli, &["--db", db_arg, "--json"]);
+    let value = out.json();
     assert_eq!(value["status"], "partial");
     assert!(value["finished_at"].is_string());
     assert_eq!(value["counts"]["merged"], 2);
@@ -200,13 +191,13 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
 
 #[test]
 fn an_interrupted_run_shows_what_a_resume_would_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, mut writer, run) = checkpoint(dir.path());
+    let cli = cli();
+    let (db, mut writer, run) = checkpoint(&cli.cwd());
     writer.set_run_status(run, RunStatus::Interrupted).unwrap();
     drop(writer);
-    let out = status(dir.path(), &["--db", db.to_str().unwrap()]);
-    let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let out = status(&cli, &["--db", db.to_str().unwrap()]);
+    out.expect_code(0);
+    let text = &out.stdout;
     assert!(text.contains("What --resume would do with run 1"), "{text}");
     assert!(text.contains("  #1 skip: merged as PR #11\n"), "{text}");
     assert!(
@@ -223,23 +214,17 @@ fn an_interrupted_run_shows_what_a_resume_would_do() {
 
 #[test]
 fn a_target_picks_its_latest_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, writer, _run) = checkpoint(dir.path());
+    let cli = cli();
+    let (db, writer, _run) = checkpoint(&cli.cwd());
     drop(writer);
     let db_arg = db.to_str().unwrap();
-    let out = status(
-        dir.path(),
-        &["M1", "--db", db_arg, "--repo", "acme/widgets"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("Milestone \"M1\""));
+    let out = status(&cli, &["M1", "--db", db_arg, "--repo", "acme/widgets"]);
+    out.expect_code(0);
+    assert!(out.stdout.starts_with("Milestone \"M1\""));
 
-    let out = status(
-        dir.path(),
-        &["Other", "--db", db_arg, "--repo", "acme/widgets"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let out = status(&cli, &["Other", "--db", db_arg, "--repo", "acme/widgets"]);
+    out.expect_code(1);
+    let err = &out.stderr;
     assert!(
         err.contains("holds no run for Milestone \"Other\" in acme/widgets"),
         "{err}"
@@ -252,25 +237,25 @@ fn a_target_picks_its_latest_run() {
 
 #[test]
 fn no_checkpoint_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("none.db");
-    let out = status(dir.path(), &["--db", db.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let cli = cli();
+    let db = cli.cwd().join("none.db");
+    let out = status(&cli, &["--db", db.to_str().unwrap()]);
+    out.expect_code(1);
+    let err = &out.stderr;
     assert!(err.contains("no checkpoint at"), "{err}");
     assert!(err.contains("start one with `auto-milestone"), "{err}");
-    assert!(stdout(&out).is_empty());
+    assert!(out.stdout.is_empty());
     assert!(!db.exists(), "status must not create a checkpoint");
 }
 
 #[test]
 fn a_checkpoint_without_runs_says_how_to_start_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("empty.db");
+    let cli = cli();
+    let db = cli.cwd().join("empty.db");
     drop(Store::open(&db).unwrap());
-    let out = status(dir.path(), &["--db", db.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let out = status(&cli, &["--db", db.to_str().unwrap(), "--json"]);
+    out.expect_code(1);
+    let err = &out.stderr;
     assert!(err.contains("holds no run yet; start one with"), "{err}");
 }
 
@@ -283,9 +268,10 @@ fn after_a_real_run_status_reads_the_default_checkpoint_and_the_run_log_is_there
     let log = support::world::text(&out);
     assert_eq!(out.status.code(), Some(0), "{log}");
 
-    let out = status(&world.work(), &[]);
-    let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    // The world's own command line: in its checkout, sealed like its runs.
+    let out = world.command(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", support::world::text(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(" · run 1 · completed\n"), "{text}");
     assert!(text.contains("2 issues: 2 merged"), "{text}");
     assert!(

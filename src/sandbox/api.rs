@@ -85,6 +85,18 @@ pub fn ok(body: &Value) -> Response {
     reply(StatusCode::OK, body)
 }
 
+/// `201 Created` with the new object, whose `url` goes in the `Location` header.
+pub fn created(body: &Value) -> Response {
+    let mut response = reply(StatusCode::CREATED, body);
+    if let Some(url) = body["url"]
+        .as_str()
+        .and_then(|u| HeaderValue::from_str(u).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, url);
+    }
+    response
+}
+
 /// Decoded query parameters in request order.
 #[derive(Clone, Debug, Default)]
 pub struct Params(pub Vec<(String, String)>);

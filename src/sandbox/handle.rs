@@ -106,7 +106,9 @@ impl RepoHandle {
     /// Adds an open PR. With git backing the head is read from the branch;
     /// without, `spec.head_sha` (or a made-up SHA) also becomes the branch head.
     pub fn add_pull(&self, spec: PullSpec) -> PrNumber {
-        let head_sha = match self.git() {
+        let git = self.git();
+        let in_memory = git.is_none();
+        let head_sha = match git {
             Some(git) => git
                 .branch_head(&spec.head)
                 .expect("git reads the bare repo")
@@ -116,7 +118,6 @@ impl RepoHandle {
                 .clone()
                 .unwrap_or_else(|| fake_sha(&spec.head)),
         };
-        let in_memory = self.git().is_none();
         let number = self.edit(|r, ids, viewer| {
             if in_memory {
                 r.branches.insert(spec.head.clone(), head_sha.clone());

@@ -3,6 +3,7 @@
 // Each test crate compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod approval;
 pub mod cli;
 pub mod peers;
 pub mod prism_relay;

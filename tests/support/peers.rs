@@ -176,15 +176,6 @@ impl Prism {
     pub fn log(&self) -> String {
         self.process.log()
     }
-
-    /// Prism's `Violation: request...` lines: requests GitHub's description refuses.
-    pub fn request_violations(&self) -> Vec<String> {
-        self.log()
-            .lines()
-            .filter(|l| l.contains("Violation: request"))
-            .map(str::to_string)
-            .collect()
-    }
 }
 
 /// The Telegram Bot API emulator (`tests/peers/telegram-emulator.mjs`): a bot

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -122,12 +122,9 @@ impl World {
                 cmd.env_remove(k);
             }
         }
-        let sim = |mode: &str, arg: &str| {
-            format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "{arg}"]"#)
-        };
-        let sim_text = |mode: &str, text: &str| {
-            format!(r#"["{BIN}", "sim-worker", "--mode", "{mode}", "--text", "{text}", "{{pr}}"]"#)
-        };
+        let json = |argv: &[&str]| serde_json::to_string(argv).unwrap();
+        let sim = |mode: &str, arg: &str| json(&[BIN, "sim-worker", "--mode", mode, arg]);
+        let sim_text = |mode: &str, text: &str| json(&sim_text_argv(mode, text));
         cmd.env("GITHUB_API_URL", self.sandbox.url())
             .env("GITHUB_TOKEN", "sandbox-token")
             .env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
@@ -165,13 +162,20 @@ impl World {
 
     /// Runs with nobody to answer: stdin is empty.
     pub fn run_unattended(&self, args: &[&str]) -> Output {
-        let child = self
+        let mut child = self
             .command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_with_limit(child, Duration::from_secs(90))
+        let exited = exit_within(&mut child, RUN_LIMIT).is_some();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            exited,
+            "the run took longer than {RUN_LIMIT:?}\n{}",
+            text(&out)
+        );
+        out
     }
 
     /// Starts the binary with `human` at its terminal.
@@ -264,21 +268,25 @@ impl World {
     }
 }
 
-/// Waits for a child, killing it (and failing) after `limit`.
-pub fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
+/// The simulated worker's argv for a fix `mode` that gets `text` (a
+/// placeholder such as `{comments}`) and the PR, as the world configures it.
+pub fn sim_text_argv<'a>(mode: &'a str, text: &'a str) -> [&'a str; 7] {
+    [BIN, "sim-worker", "--mode", mode, "--text", text, "{pr}"]
+}
+
+/// How long a run of the binary may take before the test kills it and fails.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+/// How `child` exited, or `None` (having killed it) when it outlived `limit`.
+fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let started = Instant::now();
     loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
         }
         if started.elapsed() > limit {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "the run took longer than {limit:?}\nstdout:\n{}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            return None;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -443,22 +451,14 @@ impl Running {
         self.out.lock().unwrap().clone()
     }
 
-    /// Waits for the end (at most 90 s) and collects what it printed.
+    /// Waits for the end (at most [`RUN_LIMIT`]) and collects what it printed.
     pub fn wait(mut self) -> Output {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if started.elapsed() > Duration::from_secs(90) {
-                let _ = self.child.kill();
-                panic!(
-                    "the run took longer than 90s\nstdout:\n{}\nstderr:\n{}",
-                    self.stdout(),
-                    self.err.lock().unwrap()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let Some(status) = exit_within(&mut self.child, RUN_LIMIT) else {
+            panic!(
+                "the run took longer than {RUN_LIMIT:?}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout(),
+                self.err.lock().unwrap()
+            );
         };
         for reader in self.readers.drain(..) {
             let _ = reader.join();

@@ -2,10 +2,10 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::Uri;
 use serde_json::{Value, json};
 
-use super::super::api::{ApiError, ApiResult, Params, field, json_body, number, reply, slug};
+use super::super::api::{ApiError, ApiResult, Params, created, field, json_body, number, slug};
 use super::super::model::Repo;
 use super::super::pagination::{list_reply, paginate};
 use super::super::shapes::issues::issue_comment;
@@ -107,14 +107,7 @@ pub async fn post_issue_comment(
     if is_pull && coderabbit::is_review_request(text) {
         coderabbit::trigger(&app.state, &slug, n, Trigger::Requested);
     }
-    let mut response = reply(StatusCode::CREATED, &rendered);
-    if let Some(url) = rendered["url"]
-        .as_str()
-        .and_then(|u| HeaderValue::from_str(u).ok())
-    {
-        response.headers_mut().insert(header::LOCATION, url);
-    }
-    Ok(response)
+    Ok(created(&rendered))
 }
 
 #[cfg(test)]

@@ -118,18 +118,13 @@ pub async fn blocked_by(
     let all = app.state.read(|w| {
         let repo = w.repo(&slug).filter(|r| r.dependencies_api)?;
         let item = repo.items.get(&n)?;
-        let blockers = item
-            .blocked_by
-            .iter()
-            .map(|(other, number)| match w.repo(other) {
-                Some(r) => r.items.get(number).map(|i| issue(&app.base, r, i)),
-                None => None,
-            });
-        let rendered = blockers
-            .zip(&item.blocked_by)
-            .map(|(found, (other, number))| {
-                found.unwrap_or_else(|| stand_in(&app.base, other, *number))
-            });
+        let rendered = item.blocked_by.iter().map(|(other, number)| {
+            let found = w.repo(other).and_then(|r| Some((r, r.items.get(number)?)));
+            match found {
+                Some((r, blocker)) => issue(&app.base, r, blocker),
+                None => stand_in(&app.base, other, *number),
+            }
+        });
         Some(rendered.collect::<Vec<Value>>())
     });
     let all = all.ok_or_else(ApiError::not_found)?;

@@ -3,13 +3,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::Uri;
 use serde_json::{Value, json};
 
 use crate::github::ItemState;
 use crate::ids::RepoSlug;
 
-use super::super::api::{ApiError, ApiResult, Params, field, json_body, number, ok, reply, slug};
+use super::super::api::{ApiError, ApiResult, Params, created, field, json_body, number, ok, slug};
 use super::super::backend::{self, base_sha, heads, sync_pull_heads};
 use super::super::model::{Item, Repo};
 use super::super::pagination::{list_reply, paginate};
@@ -174,14 +174,7 @@ pub async fn create_pull(
         mergeable_state: Some("unknown".into()),
     };
     let body = render(&app, &slug, n, &view)?;
-    let mut response = reply(StatusCode::CREATED, &body);
-    if let Some(url) = body["url"]
-        .as_str()
-        .and_then(|u| HeaderValue::from_str(u).ok())
-    {
-        response.headers_mut().insert(header::LOCATION, url);
-    }
-    Ok(response)
+    Ok(created(&body))
 }
 
 /// Whether the head has commits the base lacks.

@@ -6,7 +6,7 @@ use crate::github::ItemState;
 
 use super::super::model::{Item, PullInfo, Repo, Review, ReviewComment};
 use super::issues::association;
-use super::{Urls, label, node_id, opt_ts, repository, ts, user};
+use super::{Urls, label, merge, node_id, opt_ts, repository, ts, user};
 
 /// What a pull request's JSON needs beyond the stored item, resolved by the caller.
 pub struct PullView {
@@ -28,7 +28,7 @@ pub fn pull(base: &str, repo: &Repo, item: &Item, view: &PullView) -> Value {
         .milestone
         .and_then(|m| repo.milestone(m))
         .map(|m| super::issues::milestone(base, repo, m));
-    let mut value = json!({
+    let value = json!({
         "url": urls.api(&format!("/pulls/{n}")),
         "id": pr.id,
         "node_id": node_id("PR", pr.id),
@@ -66,14 +66,14 @@ pub fn pull(base: &str, repo: &Repo, item: &Item, view: &PullView) -> Value {
         "auto_merge": null,
         "draft": pr.draft
     });
-    if let Some(state) = &view.mergeable_state {
-        add_detail(&mut value, base, repo, item, pr, state);
+    match &view.mergeable_state {
+        Some(state) => merge(value, detail(base, repo, item, pr, state)),
+        None => value,
     }
-    value
 }
 
 /// The fields only a single-PR read carries.
-fn add_detail(value: &mut Value, base: &str, repo: &Repo, item: &Item, pr: &PullInfo, state: &str) {
+fn detail(base: &str, repo: &Repo, item: &Item, pr: &PullInfo, state: &str) -> Value {
     let n = item.number;
     let open = item.state == ItemState::Open;
     let mergeable = match state {
@@ -82,7 +82,7 @@ fn add_detail(value: &mut Value, base: &str, repo: &Repo, item: &Item, pr: &Pull
         "unknown" => Value::Null,
         _ => json!(true),
     };
-    let extra = json!({
+    json!({
         "merged": pr.merged,
         "mergeable": mergeable,
         "rebaseable": mergeable,
@@ -95,10 +95,7 @@ fn add_detail(value: &mut Value, base: &str, repo: &Repo, item: &Item, pr: &Pull
         "additions": pr.diff.len(),
         "deletions": 0,
         "changed_files": 1
-    });
-    if let (Value::Object(target), Value::Object(extra)) = (value, extra) {
-        target.extend(extra);
-    }
+    })
 }
 
 fn branch_end(base: &str, repo: &Repo, branch: &str, sha: &str) -> Value {

@@ -1,6 +1,7 @@
 //! The Telegram emulator as the binary's Bot API in end-to-end runs: a
 //! blocking face over `peers::TelegramEmulator` (which is async), so a test
-//! can read the bot's questions and answer them while the binary runs.
+//! can read the bot's questions and answer them while the binary runs; and
+//! reading a bot message (text, id, buttons), which the contract test shares.
 
 #![allow(dead_code)] // each test binary uses a different part
 
@@ -137,6 +138,11 @@ pub fn button(m: &Value, caption: &str) -> String {
         .find(|(c, _)| c == caption)
         .unwrap_or_else(|| panic!("no {caption} button on {m}"))
         .1
+}
+
+/// The question token a button carries (`<token>:<action>`).
+pub fn token_of(data: &str) -> String {
+    data.split(':').next().unwrap().to_string()
 }
 
 /// Whether the message asks the merge question about PR `pr`.

@@ -14,12 +14,11 @@ use super::start::RunRequest;
 use crate::checkpoint::{IssueState, NewIssue, NewRun, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::{self, Planned};
-use crate::config::Schedule;
 use crate::git::Git;
 use crate::ids::IssueNumber;
 use crate::messages::checkpoint::ReplacePlan;
 use crate::plan::Plan;
-use crate::schedule::{IssueStatus, PlannedIssue, ScheduleMode, Scheduler};
+use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 
 pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
     let git = Git::new(&req.root);
@@ -105,13 +104,6 @@ fn merged_in_earlier_runs(
         .collect())
 }
 
-pub fn mode_of(schedule: Schedule) -> ScheduleMode {
-    match schedule {
-        Schedule::Blockers => ScheduleMode::Blockers,
-        Schedule::Waves => ScheduleMode::Waves,
-    }
-}
-
 /// The scheduler over every planned issue, earlier merges restored, and
 /// `--wave` checked: it refuses, naming them, when blockers are not merged.
 fn scheduler_for(
@@ -124,7 +116,7 @@ fn scheduler_for(
         wave: plan.wave_of(i.number).unwrap_or(1),
         blockers: plan.blockers_of(i.number),
     });
-    let mut scheduler = Scheduler::new(planned, mode_of(req.settings.schedule), req.only_wave)
+    let mut scheduler = Scheduler::new(planned, req.settings.schedule, req.only_wave)
         .map_err(|e| anyhow!("the plan cannot be scheduled: {e}"))?;
     let known = plan
         .scheduled()

@@ -10,7 +10,6 @@ use anyhow::anyhow;
 
 use super::budget::Budget;
 use super::context::{RunContext, RunIssue};
-use super::fresh::mode_of;
 use super::gate::{Gated, gate_run};
 use super::launch::{Services, run_to_end, start_services};
 use super::start::RunRequest;
@@ -173,7 +172,7 @@ fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Re
         wave: r.wave,
         blockers: in_run_blockers(plan, r.issue, rows),
     });
-    let mut scheduler = Scheduler::new(planned, mode_of(req.settings.schedule), None)
+    let mut scheduler = Scheduler::new(planned, req.settings.schedule, None)
         .map_err(|e| anyhow!("the checkpoint's plan cannot be scheduled: {e}"))?;
     let known = rows.iter().filter_map(|r| {
         let status = match r.state {

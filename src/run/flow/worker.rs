@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::checkpoint::WorkerRef;
 use crate::messages::checkpoint::{AddCost, ClearWorker, RecordWorker};
 use crate::worker::{self, StopLevel, WorkerKind, WorkerOutcome, WorkerSpec};
 
@@ -93,11 +92,12 @@ pub async fn run_in_slot(
     let running = worker::spawn(spec)?;
     let identity = running.identity();
     let (run, issue) = (env.ctx.run_id, env.issue);
-    let worker = WorkerRef {
-        pid: identity.pid,
-        start_ticks: identity.start_ticks,
-    };
-    env.store(RecordWorker { run, issue, worker }).await?;
+    env.store(RecordWorker {
+        run,
+        issue,
+        worker: identity,
+    })
+    .await?;
     env.note(format!(
         "{} worker started (pid {}, log {log})",
         launch.kind.as_str(),

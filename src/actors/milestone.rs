@@ -107,10 +107,10 @@ impl MilestoneSupervisor {
             ctx.spawn(send.into_actor(self).map(move |result, act, ctx| {
                 act.writes -= 1;
                 match result {
-                    Ok(Ok(row)) => {
+                    Ok(Ok((from, row))) => {
                         let event = IssueProgressed {
                             issue,
-                            from: IssueState::Pending,
+                            from,
                             to: IssueState::Skipped,
                             pr: row.pr,
                             note: Some(reason),

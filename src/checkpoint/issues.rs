@@ -137,6 +137,19 @@ impl Store {
         to: IssueState,
         patch: IssuePatch,
     ) -> Result<IssueRow> {
+        self.transition_from(run, issue, to, patch)
+            .map(|(_, row)| row)
+    }
+
+    /// Like [`Store::transition`], and also says which state the issue left,
+    /// read in the same transaction (so a caller need not read it first).
+    pub fn transition_from(
+        &mut self,
+        run: RunId,
+        issue: IssueNumber,
+        to: IssueState,
+        patch: IssuePatch,
+    ) -> Result<(IssueState, IssueRow)> {
         self.write(|tx| {
             let current = load_issue_in(tx, run, issue)?;
             if !current.state.can_move_to(to) {
@@ -151,7 +164,7 @@ impl Store {
             event.detail = patch.summary().map(|s| s.to_string());
             insert_event(tx, event)?;
             apply(tx, &current, Some(to), &patch)?;
-            load_issue_in(tx, run, issue)
+            Ok((current.state, load_issue_in(tx, run, issue)?))
         })
     }
 

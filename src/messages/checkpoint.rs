@@ -43,9 +43,10 @@ store_command!(
     LoadIssues { run: RunId } -> Vec<IssueRow> = |s, m| s.load_issues(m.run)
 );
 store_command!(
-    /// Command: record that an issue moved to `to`, with the columns in `patch`.
-    Transition { run: RunId, issue: IssueNumber, to: IssueState, patch: IssuePatch } -> IssueRow
-        = |s, m| s.transition(m.run, m.issue, m.to, m.patch)
+    /// Command: record that an issue moved to `to`, with the columns in
+    /// `patch`; answers the state it left and the new row.
+    Transition { run: RunId, issue: IssueNumber, to: IssueState, patch: IssuePatch } -> (IssueState, IssueRow)
+        = |s, m| s.transition_from(m.run, m.issue, m.to, m.patch)
 );
 store_command!(
     /// Command: change an issue's columns without changing its state.

@@ -80,8 +80,7 @@ impl IssueEnv {
         to: IssueState,
         patch: IssuePatch,
     ) -> Result<IssueRow, FlowError> {
-        let from = self.row().await?.state;
-        let row = self
+        let (from, row) = self
             .store(Transition {
                 run: self.ctx.run_id,
                 issue: self.issue,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::checkpoint::{IssueRow, IssueState, RunStatus};
-use crate::status::tree::elapsed;
+use crate::status::tree::{elapsed, issue_seconds};
 
 /// What the summary is made from.
 pub struct SummaryInput<'a> {
@@ -21,13 +21,7 @@ fn count(issues: &[IssueRow], state: IssueState) -> usize {
 }
 
 fn duration(row: &IssueRow, now: DateTime<Utc>) -> String {
-    match row.started_at {
-        Some(start) => {
-            let end = row.finished_at.unwrap_or(now);
-            elapsed((end - start).num_seconds().max(0) as u64)
-        }
-        None => "-".into(),
-    }
+    issue_seconds(row, now).map_or_else(|| "-".into(), elapsed)
 }
 
 fn heading(label: &str, status: RunStatus) -> String {

@@ -69,7 +69,7 @@ fn each_worker_outcome_ends_as_it_should() {
             .row(hang)
             .last_error
             .unwrap()
-            .contains("printed nothing for too long"),
+            .contains("stalled: no output, CPU time or file change for"),
         "{log}"
     );
 

@@ -17,7 +17,6 @@ use auto_milestone::simworker::{
     self, Console, EXIT_AFTER_PR, EXIT_CRASH, EXIT_SETUP, Mode, SimArgs, SimEnv, TraceEvent,
     Transcript, trace,
 };
-use auto_milestone::worker::find_envelope;
 use serde_json::Value;
 use support::world::{SLUG, git};
 use tempfile::TempDir;
@@ -123,6 +122,7 @@ fn work(issue: IssueNumber) -> SimArgs {
         mode: Mode::Work,
         number: issue.0,
         text: String::new(),
+        resume: None,
     }
 }
 
@@ -131,10 +131,11 @@ fn fix(mode: Mode, pr: u64, text: &str) -> SimArgs {
         mode,
         number: pr,
         text: text.to_string(),
+        resume: None,
     }
 }
 
-/// The envelope on the last stdout line, as JSON.
+/// The closing result event, as JSON: it must be the last stdout line.
 fn last_envelope(t: &Transcript) -> Value {
     let last = t.stdout.last().expect("the worker printed something");
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{last:?} is no envelope: {e}"))
@@ -144,8 +145,8 @@ fn last_envelope(t: &Transcript) -> Value {
 async fn open_pr(w: &World, issue: IssueNumber) -> u64 {
     let env = w.env(&w.work());
     assert_eq!(simworker::run(work(issue), &env).await, 0);
-    let t = env.console.transcript();
-    let line = t.stdout.iter().find(|l| l.starts_with("PR: #")).unwrap();
+    let said = env.console.transcript().said();
+    let line = said.iter().find(|l| l.starts_with("PR: #")).unwrap();
     line["PR: #".len()..].parse().unwrap()
 }
 
@@ -178,22 +179,71 @@ async fn the_default_outcome_pushes_the_branch_and_opens_the_pr() {
     assert!(file.contains("- cost=0.75"));
 
     let t = env.console.transcript();
-    let n = t.stdout.len();
-    assert_eq!(t.stdout[n - 3], format!("PR: #{number}"));
+    let said = t.said();
+    let n = said.len();
+    assert_eq!(said[n - 2], format!("PR: #{number}"));
+    assert!(said[n - 1].starts_with("URL: http://127.0.0.1:"), "{t:?}");
+    assert!(said[n - 1].ends_with(&format!("/pull/{number}")), "{t:?}");
     assert!(
-        t.stdout[n - 2].starts_with("URL: http://127.0.0.1:"),
+        t.commands()
+            .iter()
+            .any(|c| c == "git push -u origin feat/issue-1-add-the-thing"),
         "{t:?}"
     );
-    assert!(
-        t.stdout[n - 2].ends_with(&format!("/pull/{number}")),
-        "{t:?}"
-    );
+    let events = t.events();
+    assert_eq!(events[0]["type"], "system");
+    assert_eq!(events[0]["subtype"], "init");
     let envelope = last_envelope(&t);
     assert_eq!(envelope["type"], "result");
     assert_eq!(envelope["is_error"], false);
+    assert_eq!(envelope["session_id"], events[0]["session_id"]);
     assert!(envelope["session_id"].as_str().unwrap().starts_with("sim-"));
-    let read = find_envelope(&t.stdout.join("\n")).unwrap();
-    assert_eq!(read.total_cost_usd, 0.75);
+    let mut activity = auto_milestone::worker::Activity::default();
+    for line in &t.stdout {
+        activity.feed(line);
+    }
+    assert_eq!(activity.cost_usd(), Some(0.75));
+    assert_eq!(activity.malformed, 0);
+}
+
+#[tokio::test]
+async fn a_resumed_session_runs_its_task_again_under_the_same_id() {
+    let w = World::new();
+    let issue = w.issue("Again", "");
+    let env = w.env(&w.work());
+    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    let first = last_envelope(&env.console.transcript());
+    let id = first["session_id"].as_str().unwrap().to_string();
+    let again = w.env(&w.work());
+    let resume = SimArgs {
+        resume: Some(id.clone()),
+        ..fix(Mode::FixCi, 999, "ignored: the session's own task wins")
+    };
+    assert_eq!(simworker::run(resume, &again).await, 0);
+    let t = again.console.transcript();
+    assert_eq!(t.events()[0]["session_id"], id.as_str());
+    assert!(
+        t.said()
+            .iter()
+            .any(|l| l == "A pull request for feat/issue-1-again is already open."),
+        "{t:?}"
+    );
+    assert_eq!(w.pulls().len(), 1);
+
+    let unknown = w.env(&w.work());
+    let missing = SimArgs {
+        resume: Some("sim-work-1-0-0".into()),
+        ..work(issue)
+    };
+    assert_ne!(simworker::run(missing, &unknown).await, 0);
+    let t = unknown.console.transcript();
+    assert_eq!(t.stdout.len(), 1, "only a result, as the real CLI: {t:?}");
+    assert!(
+        last_envelope(&t)["result"]
+            .as_str()
+            .unwrap()
+            .contains("No conversation found")
+    );
 }
 
 #[tokio::test]
@@ -239,7 +289,7 @@ async fn push_no_pr_pushes_the_branch_but_opens_no_pr() {
     assert_eq!(w.pushed_branches(), ["feat/issue-1-half"]);
     assert!(w.pulls().is_empty());
     let t = env.console.transcript();
-    assert!(!t.stdout.iter().any(|l| l.starts_with("PR: #")), "{t:?}");
+    assert!(!t.said().iter().any(|l| l.starts_with("PR: #")), "{t:?}");
 }
 
 #[tokio::test]
@@ -266,12 +316,12 @@ async fn pr_then_fail_opens_the_pr_and_exits_one() {
     let pulls = w.pulls();
     assert_eq!(pulls.len(), 1);
     let t = env.console.transcript();
-    assert!(t.stdout.contains(&format!("PR: #{}", pulls[0].0)), "{t:?}");
+    assert!(t.said().contains(&format!("PR: #{}", pulls[0].0)), "{t:?}");
     assert_eq!(last_envelope(&t)["is_error"], true);
 }
 
 #[tokio::test]
-async fn a_hanging_worker_prints_one_line_and_never_finishes() {
+async fn a_hanging_worker_says_one_thing_and_never_finishes() {
     let w = World::new();
     let issue = w.issue("Frozen", "<!-- sim: outcome=hang -->");
     let env = w.env(&w.work());
@@ -282,7 +332,8 @@ async fn a_hanging_worker_prints_one_line_and_never_finishes() {
     .await;
     assert!(ran.is_err(), "a hanging worker returned {ran:?}");
     let t = env.console.transcript();
-    assert_eq!(t.stdout.len(), 1, "{t:?}");
+    assert_eq!(t.said(), ["Working on issue #1: Frozen"], "{t:?}");
+    assert!(t.result().is_none(), "it never ends: {t:?}");
     assert!(w.pushed_branches().is_empty());
 }
 

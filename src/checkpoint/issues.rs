@@ -9,7 +9,7 @@ use serde_json::json;
 use super::codec::{PathCol, Ts, now_text, u64_from_sql, u64_to_sql};
 use super::error::{CheckpointError, Result};
 use super::events::{NewEvent, insert_event};
-use super::model::{CostTotals, IssueRow, IssueState, RunId, WorkerRef, event_kind};
+use super::model::{CostTotals, IssueRow, IssueState, RunId, SessionRef, WorkerRef, event_kind};
 use super::patch::{Assign, IssuePatch};
 use super::runs::check_amount;
 use super::store::Store;
@@ -17,7 +17,8 @@ use crate::ids::IssueNumber;
 
 const ISSUE_COLUMNS: &str = "run_id, issue, title, wave, state, branch, pr, head_sha, worktree, \
      attempts, ci_fix_attempts, review_rounds, review_step, last_error, skip_reason, cost_usd, \
-     worker_pid, worker_start_ticks, started_at, finished_at, updated_at";
+     worker_pid, worker_start_ticks, session_id, session_kind, activity, started_at, finished_at, \
+     updated_at";
 
 fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
     let pid: Option<u32> = row.get("worker_pid")?;
@@ -30,6 +31,9 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
         None => None,
     };
     let review_step: Option<super::codec::Json> = row.get("review_step")?;
+    let activity: Option<super::codec::Json> = row.get("activity")?;
+    let session_id: Option<String> = row.get("session_id")?;
+    let session_kind: Option<String> = row.get("session_kind")?;
     Ok(IssueRow {
         run_id: row.get("run_id")?,
         issue: row.get("issue")?,
@@ -48,6 +52,11 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
         skip_reason: row.get("skip_reason")?,
         cost_usd: row.get("cost_usd")?,
         worker,
+        session: session_id.map(|id| SessionRef {
+            id,
+            kind: session_kind.unwrap_or_default(),
+        }),
+        activity: activity.map(|j| j.0),
         started_at: row.get::<_, Option<Ts>>("started_at")?.map(|t| t.0),
         finished_at: row.get::<_, Option<Ts>>("finished_at")?.map(|t| t.0),
         updated_at: row.get::<_, Ts>("updated_at")?.0,
@@ -272,7 +281,8 @@ impl Store {
                 NewEvent::issue(run, issue, event_kind::WORKER_CLEARED).detail(detail),
             )?;
             tx.execute(
-                "UPDATE run_issues SET worker_pid = NULL, worker_start_ticks = NULL, updated_at = ?3
+                "UPDATE run_issues SET worker_pid = NULL, worker_start_ticks = NULL, activity = NULL,
+                     updated_at = ?3
                  WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, now_text()],
             )?;

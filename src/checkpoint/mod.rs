@@ -17,14 +17,15 @@ mod patch;
 mod questions;
 mod runs;
 pub mod schema;
+mod sessions;
 mod store;
 mod worktrees;
 
 pub use error::{CheckpointError, Result};
 pub use model::{
     CostTotals, EventRow, IssueRow, IssueState, NewIssue, NewQuestion, NewRun, QuestionKind,
-    QuestionRow, QuestionStatus, RunId, RunRow, RunStatus, Timestamp, WorkerRef, WorktreeRow,
-    completion_problem, event_kind,
+    QuestionRow, QuestionStatus, RunId, RunRow, RunStatus, SessionRef, Timestamp, WorkerRef,
+    WorktreeRow, completion_problem, event_kind,
 };
 pub use patch::IssuePatch;
 pub use store::{BUSY_TIMEOUT, Store};

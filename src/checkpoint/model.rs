@@ -256,11 +256,25 @@ pub struct IssueRow {
     pub skip_reason: Option<String>,
     pub cost_usd: f64,
     pub worker: Option<WorkerRef>,
+    /// The agent session of the issue's last interrupted worker, which the
+    /// next worker of the same kind continues.
+    pub session: Option<SessionRef>,
+    /// What the running worker is doing, as the worker module reports it;
+    /// opaque to the store, cleared when the worker ends.
+    pub activity: Option<serde_json::Value>,
     /// When it first went `running` (or straight to a later state).
     pub started_at: Option<Timestamp>,
     /// When it reached a final state.
     pub finished_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+}
+
+/// An agent session a worker started: its id and the kind of worker
+/// (`implement`, `ci-fix`, ...) it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRef {
+    pub id: String,
+    pub kind: String,
 }
 
 /// One line of a run's append-only log. `from_state` and `to_state` hold issue
@@ -367,6 +381,7 @@ pub mod event_kind {
     pub const WORKER_STARTED: &str = "worker_started";
     pub const WORKER_CLEARED: &str = "worker_cleared";
     pub const COST: &str = "cost";
+    pub const SESSION: &str = "session";
     pub const QUESTION_ASKED: &str = "question_asked";
     pub const QUESTION_SENT: &str = "question_sent";
     pub const QUESTION_ANSWERED: &str = "question_answered";

@@ -134,4 +134,7 @@ pub struct SimWorkerArgs {
     /// Free text (review comments, feedback) handed to the worker
     #[arg(long, default_value = "")]
     pub text: String,
+    /// Continue this session: run its task again under the same session id
+    #[arg(long, value_name = "SESSION")]
+    pub resume: Option<String>,
 }

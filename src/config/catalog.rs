@@ -16,6 +16,8 @@ pub enum Kind {
     /// A TOML/JSON array, or a comma-separated list.
     TextList,
     IntegerList,
+    /// Names to text: a TOML inline table or a JSON object.
+    TextMap,
 }
 
 /// One setting.
@@ -126,6 +128,12 @@ pub const CATALOG: &[Entry] = &[
         "worker argv (`{issue}`, `{branch}`, `{prompt}`, `{repo}`)",
     ),
     e(
+        "worker.resume_command",
+        "AUTO_MILESTONE_WORKER_RESUME_COMMAND",
+        Argv,
+        "argv continuing an interrupted worker's session (`{session}` required; `{prompt}`, `{issue}`, `{branch}`, `{repo}`, `{pr}`)",
+    ),
+    e(
         "worker.timeout",
         "AUTO_MILESTONE_WORKER_TIMEOUT",
         Duration,
@@ -135,13 +143,25 @@ pub const CATALOG: &[Entry] = &[
         "worker.stall_timeout",
         "AUTO_MILESTONE_WORKER_STALL_TIMEOUT",
         Duration,
-        "a worker silent this long is stopped",
+        "a worker whose output, CPU time and files all stand still this long is stopped",
     ),
     e(
         "worker.grace",
         "AUTO_MILESTONE_WORKER_GRACE",
         Duration,
         "between SIGTERM and SIGKILL for a stopped worker",
+    ),
+    e(
+        "worker.env",
+        "AUTO_MILESTONE_WORKER_ENV",
+        TextMap,
+        "variables added to every worker's environment, e.g. `{ CI = \"1\" }` (no secrets: see `WORKER_GITHUB_TOKEN`)",
+    ),
+    e(
+        "worker.env_remove",
+        "AUTO_MILESTONE_WORKER_ENV_REMOVE",
+        TextList,
+        "variables removed from every worker's environment (the Telegram token always is)",
     ),
     e(
         "ci.skip",
@@ -183,7 +203,7 @@ pub const CATALOG: &[Entry] = &[
         "ci.fix_command",
         "AUTO_MILESTONE_CI_FIX_COMMAND",
         Argv,
-        "CI fix worker argv (`{pr}`, `{issue}`, `{branch}`)",
+        "CI fix worker argv (`{pr}`, `{issue}`, `{branch}`, `{repo}`)",
     ),
     e(
         "review.bots",
@@ -207,13 +227,13 @@ pub const CATALOG: &[Entry] = &[
         "review.fix_command",
         "AUTO_MILESTONE_REVIEW_FIX_COMMAND",
         Argv,
-        "review fix worker argv (`{pr}`, `{comments}`)",
+        "review fix worker argv (`{pr}`, `{comments}`, `{issue}`, `{branch}`, `{repo}`)",
     ),
     e(
         "review.changes_command",
         "AUTO_MILESTONE_CHANGES_COMMAND",
         Argv,
-        "worker argv for a human's `changes:` (`{pr}`, `{feedback}`)",
+        "worker argv for a human's `changes:` (`{pr}`, `{feedback}`, `{issue}`, `{branch}`, `{repo}`)",
     ),
     e(
         "telegram.chat_id",
@@ -256,6 +276,10 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("GH_TOKEN", "GitHub token, when GITHUB_TOKEN is unset"),
     (
         "TELEGRAM_BOT_TOKEN",
-        "Telegram bot token; with TELEGRAM_CHAT_ID enables Telegram approvals",
+        "Telegram bot token; with TELEGRAM_CHAT_ID enables Telegram approvals (never passed to workers)",
+    ),
+    (
+        "WORKER_GITHUB_TOKEN",
+        "a narrower GitHub token for the workers: they get it as GITHUB_TOKEN and GH_TOKEN instead of yours",
     ),
 ];

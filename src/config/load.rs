@@ -8,6 +8,7 @@ use toml::{Table, Value};
 use super::catalog::{CATALOG, Entry, Kind};
 use super::duration::Dur;
 use super::settings::Settings;
+use crate::worker::ArgvTemplate;
 
 /// Why the settings could not be loaded; each says where to look.
 #[derive(Debug, thiserror::Error)]
@@ -80,18 +81,58 @@ pub fn validate(s: &Settings) -> Result<(), String> {
         repo.parse::<crate::ids::RepoSlug>()
             .map_err(|e| e.to_string())?;
     }
-    let commands = [
-        ("worker.command", &s.worker.command),
-        ("ci.fix_command", &s.ci.fix_command),
-        ("review.fix_command", &s.review.fix_command),
-        ("review.changes_command", &s.review.changes_command),
-    ];
-    for (key, argv) in commands {
+    for (key, argv, allowed, required) in commands(s) {
         if argv.is_empty() || argv[0].trim().is_empty() {
             return Err(format!("{key} must name a program"));
         }
+        ArgvTemplate::new(argv.iter().cloned())
+            .check(allowed, required)
+            .map_err(|e| format!("{key}: cannot {e}"))?;
+    }
+    for name in s.worker.env.keys() {
+        if name.is_empty() || name.contains('=') || name.contains('\0') {
+            return Err(format!("worker.env: {name:?} is not a variable name"));
+        }
     }
     Ok(())
+}
+
+/// Each command setting, the placeholders it can be given, and those it must use.
+type CommandSetting<'a> = (
+    &'static str,
+    &'a [String],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+fn commands(s: &Settings) -> Vec<CommandSetting<'_>> {
+    const WORK: &[&str] = &["issue", "branch", "prompt", "repo"];
+    const RESUME: &[&str] = &["session", "prompt", "issue", "branch", "repo", "pr"];
+    const CI: &[&str] = &["pr", "issue", "branch", "repo", "prompt"];
+    const REVIEW: &[&str] = &["pr", "comments", "issue", "branch", "repo", "prompt"];
+    const CHANGES: &[&str] = &["pr", "feedback", "issue", "branch", "repo", "prompt"];
+    const PLANNER: &[&str] = &["target", "mode", "feedback"];
+    let mut out: Vec<CommandSetting<'_>> = vec![
+        ("worker.command", &s.worker.command, WORK, &[]),
+        (
+            "worker.resume_command",
+            &s.worker.resume_command,
+            RESUME,
+            &["session"],
+        ),
+        ("ci.fix_command", &s.ci.fix_command, CI, &[]),
+        ("review.fix_command", &s.review.fix_command, REVIEW, &[]),
+        (
+            "review.changes_command",
+            &s.review.changes_command,
+            CHANGES,
+            &[],
+        ),
+    ];
+    if let Some(planner) = &s.planner.command {
+        out.push(("planner.command", planner, PLANNER, &[]));
+    }
+    out
 }
 
 fn env_value(entry: &Entry, text: &str) -> Result<Value, ConfigError> {
@@ -124,7 +165,28 @@ fn env_value(entry: &Entry, text: &str) -> Result<Value, ConfigError> {
             .ok_or_else(|| fail("expected a comma-separated list".into())),
         Kind::IntegerList => list(t, |item| item.parse::<i64>().ok().map(Value::Integer))
             .ok_or_else(|| fail(format!("expected comma-separated whole numbers, got {t:?}"))),
+        Kind::TextMap => text_map(t).ok_or_else(|| {
+            fail(r#"expected a table of names to text, such as { CI = "1" } or {"CI": "1"}"#.into())
+        }),
     }
+}
+
+/// A TOML inline table or a JSON object whose values are all text.
+fn text_map(t: &str) -> Option<Value> {
+    let table = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(t) {
+        Ok(map) => map
+            .into_iter()
+            .map(|(k, v)| Some((k, Value::String(v.as_str()?.to_string()))))
+            .collect::<Option<Table>>()?,
+        Err(_) => match format!("v = {t}").parse::<Table>().ok()?.remove("v")? {
+            Value::Table(table) => table,
+            _ => return None,
+        },
+    };
+    table
+        .values()
+        .all(Value::is_str)
+        .then_some(Value::Table(table))
 }
 
 fn parse_bool(t: &str) -> Option<bool> {
@@ -256,6 +318,74 @@ mod tests {
     }
 
     #[test]
+    fn command_templates_are_checked_at_start_naming_the_setting() {
+        let typo = load(
+            None,
+            env_of(&[(
+                "AUTO_MILESTONE_WORKER_COMMAND",
+                r#"["claude", "/auto-issue {isue}"]"#,
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            typo.contains("worker.command") && typo.contains("{isue}"),
+            "{typo}"
+        );
+        let wrong_place = load(
+            None,
+            env_of(&[(
+                "AUTO_MILESTONE_WORKER_COMMAND",
+                r#"["claude", "fix PR {pr}"]"#,
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            wrong_place.contains("{pr}") && wrong_place.contains("may use only"),
+            "{wrong_place}"
+        );
+        let no_session = load(
+            None,
+            env_of(&[(
+                "AUTO_MILESTONE_WORKER_RESUME_COMMAND",
+                r#"["claude", "-p", "--resume"]"#,
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            no_session.contains("worker.resume_command") && no_session.contains("{session}"),
+            "{no_session}"
+        );
+    }
+
+    #[test]
+    fn worker_env_reads_from_toml_and_json() {
+        let toml = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_WORKER_ENV", r#"{ CI = "1", LANG = "C" }"#)]),
+        )
+        .unwrap();
+        assert_eq!(toml.worker.env.get("LANG").map(String::as_str), Some("C"));
+        let json = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_WORKER_ENV", r#"{"CI": "1"}"#)]),
+        )
+        .unwrap();
+        assert_eq!(json.worker.env.get("CI").map(String::as_str), Some("1"));
+        let err = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_WORKER_ENV", r#"{"CI": 1}"#)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("AUTO_MILESTONE_WORKER_ENV"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("am.toml");
@@ -326,9 +456,12 @@ mod tests {
                 Kind::Float => "2.5",
                 Kind::Bool => "true",
                 Kind::Duration => "1m",
+                Kind::Argv if entry.key == "worker.resume_command" => r#"["prog", "{session}"]"#,
+                Kind::Argv if entry.key == "planner.command" => r#"["prog", "{target}"]"#,
                 Kind::Argv => r#"["prog", "{issue}"]"#,
                 Kind::TextList => "a,b",
                 Kind::IntegerList => "1,2",
+                Kind::TextMap => r#"{"CI": "1"}"#,
             };
             load(None, env_of(&[(entry.env, sample)]))
                 .unwrap_or_else(|e| panic!("{} via {}: {e}", entry.key, entry.env));

@@ -1,6 +1,7 @@
 //! The `Settings` struct: every knob the program has, with its default.
 //! Where each one can be set from is in `catalog`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -91,19 +92,32 @@ impl Default for PlannerSettings {
 pub struct WorkerSettings {
     /// argv; placeholders `{issue}`, `{branch}`, `{prompt}`, `{repo}`.
     pub command: Vec<String>,
+    /// argv continuing an interrupted worker's agent session; must use
+    /// `{session}`; `{prompt}` says what to do now.
+    pub resume_command: Vec<String>,
     pub timeout: Dur,
+    /// How long output, CPU time and the working tree may all stand still.
     pub stall_timeout: Dur,
     /// Between SIGTERM and SIGKILL when a worker is stopped.
     pub grace: Dur,
+    /// Added to every worker's environment. Not for secrets: those come from
+    /// the environment only (`WORKER_GITHUB_TOKEN`).
+    pub env: BTreeMap<String, String>,
+    /// Removed from every worker's environment, besides the orchestrator's
+    /// own secrets, which are always removed.
+    pub env_remove: Vec<String>,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
             command: argv(&template::DEFAULT_WORKER),
+            resume_command: argv(&template::DEFAULT_RESUME),
             timeout: Dur::mins(60),
             stall_timeout: Dur::mins(15),
             grace: Dur::secs(10),
+            env: BTreeMap::new(),
+            env_remove: Vec::new(),
         }
     }
 }

@@ -101,9 +101,11 @@ fn demo_settings(exe: &str) -> Settings {
         shutdown_grace: Dur::secs(5),
         worker: WorkerSettings {
             command: sim(&["{issue}"]),
+            resume_command: sim(&["--resume", "{session}", "0"]),
             timeout: Dur::mins(2),
             stall_timeout: Dur::secs(30),
             grace: Dur::secs(2),
+            ..WorkerSettings::default()
         },
         ci: CiSettings {
             fix_command: sim(&["--mode", "fix-ci", "{pr}"]),

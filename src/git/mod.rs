@@ -3,6 +3,7 @@
 mod branch;
 mod command;
 mod repo;
+mod tree;
 mod worktree;
 
 #[cfg(test)]
@@ -13,4 +14,5 @@ pub use branch::{
     issue_from_branch, slug,
 };
 pub use command::{Git, GitError};
+pub use tree::TreeState;
 pub use worktree::{Worktree, WorktreeBranch};

@@ -151,7 +151,7 @@ impl Git {
 
 /// Paths from `status --porcelain=v1 -z`: `XY path\0`, and for renames and
 /// copies `XY new\0old\0`, where the old path is skipped.
-fn parse_status_z(out: &str) -> Vec<String> {
+pub(super) fn parse_status_z(out: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let mut entries = out.split('\0').filter(|e| !e.is_empty());
     while let Some(entry) = entries.next() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::checkpoint::{
     CheckpointError, CostTotals, IssuePatch, IssueRow, IssueState, NewQuestion, QuestionRow, RunId,
-    RunRow, RunStatus, Store, WorkerRef, WorktreeRow,
+    RunRow, RunStatus, SessionRef, Store, WorkerRef, WorktreeRow,
 };
 use crate::ids::{BranchName, IssueNumber};
 
@@ -61,6 +61,17 @@ store_command!(
 store_command!(
     /// Command: forget the issue's worker process (it has exited).
     ClearWorker { run: RunId, issue: IssueNumber } -> () = |s, m| s.clear_worker(m.run, m.issue)
+);
+store_command!(
+    /// Command: record the agent session an issue's worker started, or
+    /// forget it (`None`) once a worker finished its work.
+    SetSession { run: RunId, issue: IssueNumber, session: Option<SessionRef> } -> ()
+        = |s, m| s.set_session(m.run, m.issue, m.session.as_ref())
+);
+store_command!(
+    /// Command: replace what the issue's running worker is doing (for `status`).
+    SetActivity { run: RunId, issue: IssueNumber, activity: serde_json::Value } -> ()
+        = |s, m| s.set_activity(m.run, m.issue, &m.activity)
 );
 store_command!(
     /// Command: record a worktree this run is about to create for an issue.

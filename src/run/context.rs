@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::checkpoint::RunId;
 use crate::config::Settings;
@@ -13,6 +14,7 @@ use crate::github::GitHubApi;
 use crate::ids::{BranchName, IssueNumber, RepoSlug};
 use crate::run::budget::Budget;
 use crate::run::start::RunRequest;
+use crate::worker::WorkerEnv;
 
 /// One issue of the run, as planned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,10 +46,12 @@ pub struct RunContext {
     /// One merge at a time: two merges racing on the same base make GitHub
     /// refuse one of them ("Base branch was modified").
     pub merge_lock: tokio::sync::Mutex<()>,
-    /// Added to every worker's environment.
-    pub worker_env: Vec<(String, String)>,
+    /// What every worker's environment gains and loses.
+    pub worker_env: WorkerEnv,
     /// Spend against `--max-budget-usd-total`.
     pub budget: Budget,
+    /// Set once a worker printed no event stream (said once per run).
+    plain_worker_seen: AtomicBool,
 }
 
 impl RunContext {
@@ -61,6 +65,9 @@ impl RunContext {
         issues: BTreeMap<IssueNumber, RunIssue>,
         budget: Budget,
     ) -> Self {
+        let worker_env =
+            WorkerEnv::from_settings(&req.settings.worker, |name| std::env::var(name).ok())
+                .with(req.worker_env.clone());
         RunContext {
             db: req.db_path(),
             log_dir: under_root(&req.root, &req.settings.log_dir),
@@ -75,9 +82,16 @@ impl RunContext {
             label,
             issues,
             merge_lock: tokio::sync::Mutex::new(()),
-            worker_env: req.worker_env,
+            worker_env,
             budget,
+            plain_worker_seen: AtomicBool::new(false),
         }
+    }
+
+    /// `true` the first time it is asked in this run, then `false`: for
+    /// things said once per run.
+    pub fn first_plain_worker(&self) -> bool {
+        !self.plain_worker_seen.swap(true, Ordering::Relaxed)
     }
 
     /// One worker at a time works in the checkout itself (the spec's

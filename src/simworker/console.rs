@@ -1,11 +1,15 @@
-//! What the simulated worker prints: text lines flushed one by one (the
-//! orchestrator watches the log for stalls), and the closing JSON envelope
-//! in the shape `claude --output-format json` prints.
+//! What the simulated worker prints: Claude Code's event stream
+//! (`--output-format stream-json --verbose`), one JSON object per line,
+//! flushed line by line as the real CLI does: `system`/`init` with the
+//! session, an `assistant` event for each thing it says or each command it
+//! runs (followed by a `user` event with the command's result), and the
+//! closing `result` event with the cost. Errors go to stderr as plain text.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Where the worker's output goes: the process's stdout and stderr, or a
 /// transcript a test reads back (tests run workers inside the test process).
@@ -23,6 +27,75 @@ pub struct Transcript {
     pub stderr: Vec<String>,
 }
 
+impl Transcript {
+    /// The stdout lines as JSON events (every stdout line is one).
+    pub fn events(&self) -> Vec<Value> {
+        self.stdout
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is no event: {e}")))
+            .collect()
+    }
+
+    /// What the worker said: the text of its assistant events, line by line.
+    pub fn said(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .filter(|e| e["type"] == "assistant")
+            .flat_map(|e| {
+                e["message"]["content"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|block| block["text"].as_str().map(String::from))
+            .flat_map(|text| text.lines().map(String::from).collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// The commands it ran (its `Bash` tool uses).
+    pub fn commands(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .filter(|e| e["type"] == "assistant")
+            .flat_map(|e| {
+                e["message"]["content"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|block| block["input"]["command"].as_str().map(String::from))
+            .collect()
+    }
+
+    /// The closing `result` event.
+    pub fn result(&self) -> Option<Value> {
+        self.events()
+            .into_iter()
+            .rev()
+            .find(|e| e["type"] == "result")
+    }
+}
+
+/// Message ids for assistant events, unique within a process.
+static MESSAGES: AtomicU32 = AtomicU32::new(0);
+
+fn assistant(session_id: &str, block: Value) -> String {
+    let n = MESSAGES.fetch_add(1, Ordering::Relaxed);
+    json!({
+        "type": "assistant",
+        "message": {
+            "id": format!("msg_sim_{n}"),
+            "type": "message",
+            "role": "assistant",
+            "model": "sim",
+            "content": [block],
+            "usage": {"input_tokens": 1000, "output_tokens": 50},
+        },
+        "session_id": session_id,
+    })
+    .to_string()
+}
+
 impl Console {
     /// A console that keeps what is printed for [`Console::transcript`].
     pub fn capture() -> Self {
@@ -37,9 +110,42 @@ impl Console {
         }
     }
 
-    /// Prints text on stdout, one line per line of `text`.
+    /// Starts the session: the `system`/`init` event.
+    pub fn init(&self, session_id: &str) {
+        let line = json!({
+            "type": "system",
+            "subtype": "init",
+            "session_id": session_id,
+            "model": "sim",
+        });
+        self.emit(&line.to_string(), false);
+    }
+
+    /// Says `text`: an assistant text event.
     pub fn out(&self, text: &str) {
-        self.emit(text, false);
+        let block = json!({"type": "text", "text": text});
+        self.emit(&assistant("sim", block), false);
+    }
+
+    /// Runs a command, as the agent's `Bash` tool would: the tool use, then
+    /// its result.
+    pub fn tool(&self, command: &str, output: &str) {
+        let block = json!({"type": "tool_use", "id": "toolu_sim", "name": "Bash",
+                           "input": {"command": command}});
+        self.emit(&assistant("sim", block), false);
+        let result = json!({
+            "type": "user",
+            "message": {"role": "user", "content": [
+                {"tool_use_id": "toolu_sim", "type": "tool_result", "content": output, "is_error": false}
+            ]},
+            "session_id": "sim",
+        });
+        self.emit(&result.to_string(), false);
+    }
+
+    /// Prints a line exactly as given (the closing result event).
+    pub fn raw(&self, line: &str) {
+        self.emit(line, false);
     }
 
     /// Prints text on stderr.
@@ -107,7 +213,8 @@ impl Finish {
     }
 }
 
-/// The one-line JSON envelope, as `claude -p --output-format json` ends.
+/// The closing `result` event (also the whole output of `claude -p
+/// --output-format json`).
 pub fn envelope(finish: &Finish, session_id: &str) -> String {
     let subtype = if finish.is_error() {
         "error_during_execution"
@@ -121,6 +228,7 @@ pub fn envelope(finish: &Finish, session_id: &str) -> String {
         "result": finish.summary,
         "total_cost_usd": finish.cost_usd,
         "session_id": session_id,
+        "num_turns": 1,
     })
     .to_string()
 }
@@ -136,10 +244,13 @@ mod tests {
         let finish = Finish::ok("PR: #4\nURL: http://x/pull/4", 1.5);
         let line = envelope(&finish, "sim-1");
         assert!(!line.contains('\n'), "{line}");
-        let found = crate::worker::find_envelope(&format!("text\n{line}\n")).unwrap();
-        assert_eq!(found.total_cost_usd, 1.5);
-        assert_eq!(found.is_error, Some(false));
-        assert_eq!(found.session_id.as_deref(), Some("sim-1"));
+        let mut activity = crate::worker::Activity::default();
+        activity.feed("text");
+        activity.feed(&line);
+        assert_eq!(activity.cost_usd(), Some(1.5));
+        let result = activity.result.as_ref().unwrap();
+        assert!(!result.is_error);
+        assert_eq!(result.session_id.as_deref(), Some("sim-1"));
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["subtype"], "success");
         assert_eq!(v["result"], "PR: #4\nURL: http://x/pull/4");
@@ -154,14 +265,38 @@ mod tests {
     }
 
     #[test]
-    fn a_capture_console_keeps_lines_apart_per_stream() {
+    fn a_capture_console_keeps_events_and_stderr_apart() {
         let console = Console::capture();
+        console.init("s-1");
         console.out("one\ntwo");
         console.err("oops");
+        console.tool("git push origin feat/x", "pushed");
         console.out("three");
         let t = console.transcript();
-        assert_eq!(t.stdout, ["one", "two", "three"]);
+        assert_eq!(t.said(), ["one", "two", "three"]);
+        assert_eq!(t.commands(), ["git push origin feat/x"]);
         assert_eq!(t.stderr, ["oops"]);
         assert_eq!(Console::Process.transcript(), Transcript::default());
+    }
+
+    #[test]
+    fn the_orchestrator_reads_the_stream_as_claude_s() {
+        let console = Console::capture();
+        console.init("s-1");
+        console.tool("git push origin feat/x", "pushed");
+        console.raw(&envelope(&Finish::ok("done", 0.5), "s-1"));
+        let mut activity = crate::worker::Activity::default();
+        let mut saw_tool = false;
+        for line in console.transcript().stdout {
+            activity.feed(&line);
+            saw_tool |= activity
+                .tool
+                .as_ref()
+                .is_some_and(|t| t.input == "git push origin feat/x");
+        }
+        assert!(saw_tool);
+        assert_eq!(activity.session_id.as_deref(), Some("s-1"));
+        assert_eq!(activity.cost_usd(), Some(0.5));
+        assert_eq!(activity.malformed, 0);
     }
 }

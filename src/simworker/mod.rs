@@ -30,9 +30,13 @@
 //! --text>`, `changes` appends `--text` verbatim; each commits and pushes to
 //! the PR branch, and pushes nothing when there was nothing to change.
 //!
-//! The last stdout line is always a `claude --output-format json` envelope
-//! (`is_error` true on a non-zero exit), except for a hanging worker, which
-//! never ends. With `AUTO_MILESTONE_SIM_TRACE=<dir>` each run appends a
+//! It prints Claude Code's event stream (`--output-format stream-json
+//! --verbose`): a `system`/`init` event with its session id first, what it
+//! says and the commands it runs as `assistant` events, and a `result` event
+//! with the cost last (`is_error` true on a non-zero exit), except for a
+//! hanging worker, which never ends. `--resume <session>` runs the
+//! session's task again under the same id, as `claude -p --resume` would
+//! continue it; an unknown session fails with only a result event. With `AUTO_MILESTONE_SIM_TRACE=<dir>` each run appends a
 //! `start` and an `end` line to `<dir>/trace.jsonl`.
 
 mod checkout;
@@ -40,12 +44,12 @@ mod console;
 mod content;
 pub mod directives;
 mod fix;
+mod session;
 mod setup;
 pub mod trace;
 mod work;
 
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use console::{Console, Finish, Transcript, envelope};
 pub use content::{BUG_MARKER, CI_MARKER, NIT_MARKER, SIM_DIR};
@@ -59,15 +63,45 @@ use crate::cli::args::SimWorkerArgs;
 /// Runs one simulated worker to its end and returns its exit status. The
 /// envelope is printed last; a `hang` outcome never returns.
 pub async fn run(args: SimArgs, env: &SimEnv) -> i32 {
+    let (args, session) = match start_session(args, env).await {
+        Ok(started) => started,
+        Err((id, e)) => {
+            let finish = failed(&env.console, &e);
+            env.console.raw(&envelope(&finish, &id));
+            return finish.exit;
+        }
+    };
     record(env, &args, "start", None);
     let result = match args.mode {
         Mode::Work => work::run(&args, env).await,
         Mode::FixCi | Mode::FixReview | Mode::Changes => fix::run(&args, env).await,
     };
     let finish = result.unwrap_or_else(|e| failed(&env.console, &e));
-    env.console.out(&envelope(&finish, &session_id(&args)));
+    env.console.raw(&envelope(&finish, &session));
     record(env, &args, "end", Some(finish.exit));
     finish.exit
+}
+
+/// A new session (saved for a later resume) or the resumed one, announced
+/// with its `init` event. An unknown session ends the run before it starts,
+/// with only a result event, as the real CLI's does.
+async fn start_session(
+    args: SimArgs,
+    env: &SimEnv,
+) -> Result<(SimArgs, String), (String, SimError)> {
+    if let Some(id) = args.resume.clone() {
+        let resumed = session::load(&env.cwd, &id)
+            .await
+            .map_err(|e| (id.clone(), e))?;
+        env.console.init(&id);
+        return Ok((resumed, id));
+    }
+    let id = session::new_id(&args);
+    session::save(&env.cwd, &id, &args)
+        .await
+        .map_err(|e| (id.clone(), e))?;
+    env.console.init(&id);
+    Ok((args, id))
 }
 
 /// The `sim-worker` subcommand: reads the process's environment and working
@@ -84,7 +118,7 @@ pub fn main(args: &SimWorkerArgs) -> ExitCode {
                 Ok((args, env)) => run(args, &env).await,
                 Err(e) => {
                     let finish = failed(&console, &e);
-                    console.out(&envelope(&finish, "sim-setup"));
+                    console.raw(&envelope(&finish, "sim-setup"));
                     finish.exit
                 }
             }
@@ -92,7 +126,7 @@ pub fn main(args: &SimWorkerArgs) -> ExitCode {
         Err(e) => {
             let e = SimError::Setup(format!("start a tokio runtime: {e}"));
             let finish = failed(&console, &e);
-            console.out(&envelope(&finish, "sim-setup"));
+            console.raw(&envelope(&finish, "sim-setup"));
             finish.exit
         }
     };
@@ -103,18 +137,6 @@ fn failed(console: &Console, e: &SimError) -> Finish {
     let message = format!("failed to {e}");
     console.err(&format!("error: {message}"));
     Finish::failed(e.exit_code(), message, 0.0)
-}
-
-fn session_id(args: &SimArgs) -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    format!(
-        "sim-{}-{}-{}-{ms}",
-        args.mode.as_str(),
-        args.number,
-        std::process::id()
-    )
 }
 
 /// Appends a trace event when tracing is on; a trace that cannot be written

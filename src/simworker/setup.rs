@@ -67,6 +67,8 @@ pub struct SimArgs {
     pub mode: Mode,
     pub number: u64,
     pub text: String,
+    /// The session to continue (`--resume`): its task replaces the others.
+    pub resume: Option<String>,
 }
 
 impl SimArgs {
@@ -75,6 +77,7 @@ impl SimArgs {
             mode: args.mode.parse()?,
             number: args.number,
             text: args.text.clone(),
+            resume: args.resume.clone(),
         })
     }
 }

@@ -93,10 +93,15 @@ async fn commit_and_push(
     write_file(&checkout, &path, &text).await?;
     let message = format!("{}: {} (#{})", kind_of(branch), issue.title, issue.number.0);
     let sha = checkout.commit(&[SIM_DIR], &message).await?;
-    env.console
-        .out(&format!("Committed {} on {branch}", sha.short()));
+    env.console.tool(
+        &format!("git commit -m {message:?}"),
+        &format!("[{branch} {}] {message}", sha.short()),
+    );
     checkout.push(branch).await?;
-    env.console.out(&format!("Pushed {branch} to origin"));
+    env.console.tool(
+        &format!("git push -u origin {branch}"),
+        &format!("Pushed {branch} to origin"),
+    );
     Ok(())
 }
 
@@ -212,7 +217,7 @@ mod tests {
         )
         .await;
         assert!(started.elapsed() >= Duration::from_millis(50));
-        let lines = console.transcript().stdout;
+        let lines = console.transcript().said();
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines.iter().all(|l| l.starts_with("Working...")));
     }

@@ -49,6 +49,8 @@ pub fn issue(n: u64, title: &str, wave: u32) -> IssueRow {
         skip_reason: None,
         cost_usd: 0.0,
         worker: None,
+        session: None,
+        activity: None,
         started_at: None,
         finished_at: None,
         updated_at: at(0),

@@ -2,6 +2,7 @@
 //! still running, and the SIGTERM → grace → SIGKILL sequence. Reads `/proc`,
 //! so liveness is Linux-only; elsewhere `kill(-pgid, 0)` alone decides.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::stop::{StopLevel, StopSignal};
@@ -13,6 +14,9 @@ pub(crate) struct ProcStat {
     pub pgrp: i32,
     /// Field 22: clock ticks after boot when the process started.
     pub start_ticks: u64,
+    /// Fields 14-17: utime + stime + cutime + cstime, in clock ticks. The
+    /// children's part holds the time of members that exited and were reaped.
+    pub cpu_ticks: u64,
 }
 
 impl ProcStat {
@@ -28,15 +32,45 @@ pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
     let after = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     // `fields[0]` is field 3 (state), so field N is `fields[N - 3]`.
+    let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+    let cpu = |n: usize| field(n).unwrap_or(0);
     Some(ProcStat {
         state: fields.first()?.chars().next()?,
         pgrp: fields.get(2)?.parse().ok()?,
-        start_ticks: fields.get(19)?.parse().ok()?,
+        start_ticks: field(22)?,
+        cpu_ticks: cpu(14) + cpu(15) + cpu(16) + cpu(17),
     })
 }
 
 pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
     parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Every process now in `/proc`, by its stat.
+fn all_processes() -> impl Iterator<Item = ProcStat> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(read_stat)
+}
+
+/// The CPU time used by every process of group `pgid`, in clock ticks.
+pub(crate) fn group_cpu_ticks(pgid: i32) -> u64 {
+    if pgid <= 1 {
+        return 0;
+    }
+    all_processes()
+        .filter(|stat| stat.pgrp == pgid)
+        .map(|stat| stat.cpu_ticks)
+        .sum()
+}
+
+/// The kernel's clock tick rate for `/proc` times (`sysconf(_SC_CLK_TCK)`).
+pub(crate) fn clock_ticks_per_second() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let rate = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(rate).ok().filter(|&r| r > 0).unwrap_or(100)
 }
 
 /// Sends `signal` to every process in group `pgid`; a group that is already
@@ -72,13 +106,10 @@ pub(crate) fn group_alive(pgid: i32) -> bool {
     if !cfg!(target_os = "linux") {
         return true;
     }
-    let Ok(entries) = std::fs::read_dir("/proc") else {
+    if !Path::new("/proc/self/stat").exists() {
         return true;
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(read_stat)
-        .any(|stat| stat.pgrp == pgid && stat.is_running())
+    }
+    all_processes().any(|stat| stat.pgrp == pgid && stat.is_running())
 }
 
 /// How often to look again while waiting for processes we cannot await.
@@ -129,13 +160,14 @@ mod tests {
 
     #[test]
     fn stat_fields_are_counted_from_the_last_parenthesis() {
-        let line = "4242 (we ird) (name) S 1 4240 4240 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10";
+        let line = "4242 (we ird) (name) S 1 4240 4240 0 -1 4194560 96 0 0 0 11 22 3 4 20 0 1 0 987654 1000 10";
         assert_eq!(
             parse_stat(line),
             Some(ProcStat {
                 state: 'S',
                 pgrp: 4240,
-                start_ticks: 987654
+                start_ticks: 987654,
+                cpu_ticks: 40,
             })
         );
         assert!(parse_stat("4242 (x) Z 1").is_none());
@@ -151,10 +183,30 @@ mod tests {
             !ProcStat {
                 state: 'Z',
                 pgrp: 1,
-                start_ticks: 1
+                start_ticks: 1,
+                cpu_ticks: 0,
             }
             .is_running()
         );
+    }
+
+    #[test]
+    fn a_busy_group_accumulates_cpu_ticks() {
+        use std::os::unix::process::CommandExt;
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = child.id() as i32;
+        let mut most = 0;
+        while child.try_wait().unwrap().is_none() {
+            most = most.max(group_cpu_ticks(pgid));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(most > 0, "a busy loop shows CPU time in its group");
+        assert_eq!(group_cpu_ticks(pgid), 0, "an empty group has none");
+        assert!(clock_ticks_per_second() >= 1);
     }
 
     #[test]

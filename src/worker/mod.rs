@@ -1,26 +1,33 @@
-//! Worker subprocesses: argv templates, process groups, logs, timeouts and stopping.
+//! Worker subprocesses: argv templates, process groups, logs, the agent's
+//! event stream, timeouts, the stall watchdog and stopping.
 
-mod envelope;
+pub mod environment;
 mod group;
 mod leftover;
 mod process;
+pub mod prompt;
 mod registry;
+mod running;
 mod spawner;
 mod stop;
+pub mod stream;
+mod tail;
 pub mod template;
+mod watchdog;
 
 #[cfg(test)]
 mod tests;
 
-pub use envelope::{Envelope, find_envelope, read_envelope};
+pub use environment::WorkerEnv;
 pub use leftover::{Leftover, ProcessIdentity, kill_group_if_same};
 pub use process::{
-    RunningWorker, SpawnError, TimeoutKind, WorkerExit, WorkerKind, WorkerOutcome, WorkerSpec,
-    spawn, spawn_in,
+    SpawnError, TimeoutKind, WorkerExit, WorkerKind, WorkerOutcome, WorkerSpec, spawn, spawn_in,
 };
 pub use registry::Registry;
+pub use running::{RunningWorker, WorkerUpdate};
 pub use stop::{StopLevel, StopSignal};
+pub use stream::{Activity, RunResult, ToolUse};
 pub use template::{
-    ArgvTemplate, DEFAULT_CHANGES_FIX, DEFAULT_CI_FIX, DEFAULT_REVIEW_FIX, DEFAULT_WORKER,
-    Placeholder, TemplateError, Vars,
+    ArgvTemplate, DEFAULT_CHANGES_FIX, DEFAULT_CI_FIX, DEFAULT_RESUME, DEFAULT_REVIEW_FIX,
+    DEFAULT_WORKER, Placeholder, TemplateError, Vars,
 };

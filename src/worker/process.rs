@@ -1,7 +1,7 @@
-//! One headless worker subprocess: spawned in its own process group with
-//! stdin closed and both output streams in one log file, watched for exit,
-//! wall-clock timeout, stalled output and stop requests, and stopped with
-//! SIGTERM → grace → SIGKILL to the whole group.
+//! Starting one headless worker subprocess: in its own process group, with
+//! stdin closed (or a prompt file), both output streams in one log file, and
+//! the orchestrator's secrets left out of its environment. `running` watches
+//! it once started.
 
 use std::fmt;
 use std::fs::File;
@@ -11,15 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::process::{Child, Command};
-use tokio::time::Instant;
+use tokio::process::Command;
 
-use super::envelope;
-use super::group;
 use super::leftover::ProcessIdentity;
 use super::registry::Registry;
+use super::running::RunningWorker;
 use super::spawner;
-use super::stop::{StopLevel, StopSignal};
+use super::stream::Activity;
 use crate::ids::IssueNumber;
 
 /// What a worker is launched for; written to its log header.
@@ -55,9 +53,15 @@ pub struct WorkerSpec {
     pub cwd: PathBuf,
     /// Added to the inherited environment (issue, branch, repository names).
     pub env: Vec<(String, String)>,
+    /// Removed from the inherited environment: the orchestrator's own secrets.
+    pub env_remove: Vec<String>,
+    /// A file given as the worker's stdin (a prompt too long for argv);
+    /// `None` closes stdin, so a worker never waits for input.
+    pub stdin: Option<PathBuf>,
     pub log_path: PathBuf,
     pub wall_timeout: Duration,
-    /// How long the log may stay the same size before the worker counts as frozen.
+    /// How long output, the group's CPU time and the working tree may all
+    /// stay the same before the worker counts as stalled.
     pub stall_timeout: Duration,
     /// How long SIGTERM gets before SIGKILL.
     pub grace: Duration,
@@ -70,6 +74,8 @@ pub enum SpawnError {
     EmptyArgv,
     #[error("open worker log {path}: {source}")]
     Log { path: PathBuf, source: io::Error },
+    #[error("open the worker's prompt file {path}: {source}")]
+    Stdin { path: PathBuf, source: io::Error },
     #[error(
         "start worker `{program}` in {cwd}: {source}; check that the worker command in the settings is installed and on PATH"
     )]
@@ -85,8 +91,9 @@ pub enum SpawnError {
 pub enum TimeoutKind {
     /// Ran longer than `wall_timeout`.
     Wall,
-    /// Printed nothing for `stall_timeout`.
-    Stall,
+    /// Output, CPU time and working tree all stood still for `quiet`
+    /// (at least `stall_timeout`).
+    Stall { quiet: Duration },
 }
 
 /// How a worker ended.
@@ -108,7 +115,7 @@ impl WorkerExit {
         *self == WorkerExit::Exited(0)
     }
 
-    fn from_status(status: ExitStatus) -> Self {
+    pub(crate) fn from_status(status: ExitStatus) -> Self {
         match (status.code(), status.signal()) {
             (Some(code), _) => WorkerExit::Exited(code),
             (None, Some(signal)) => WorkerExit::Signaled(signal),
@@ -123,7 +130,11 @@ impl fmt::Display for WorkerExit {
             WorkerExit::Exited(code) => write!(f, "exited with code {code}"),
             WorkerExit::Signaled(signal) => write!(f, "was killed by signal {signal}"),
             WorkerExit::TimedOut(TimeoutKind::Wall) => f.write_str("ran past its time limit"),
-            WorkerExit::TimedOut(TimeoutKind::Stall) => f.write_str("printed nothing for too long"),
+            WorkerExit::TimedOut(TimeoutKind::Stall { quiet }) => write!(
+                f,
+                "stalled: no output, CPU time or file change for {}s",
+                quiet.as_secs()
+            ),
             WorkerExit::Stopped => f.write_str("was stopped"),
             WorkerExit::Unknown => f.write_str("ended with an unknown status"),
         }
@@ -136,31 +147,20 @@ pub struct WorkerOutcome {
     pub exit: WorkerExit,
     pub duration: Duration,
     pub log_path: PathBuf,
-    /// From the JSON envelope at the end of the log, if the worker printed one.
-    pub cost_usd: Option<f64>,
-    pub envelope_is_error: Option<bool>,
+    /// What its event stream said (empty for a CLI that prints plain text).
+    pub activity: Activity,
 }
 
-/// A started worker. Dropping it without `wait` kills its process group, so
-/// a panicking owner does not leave the worker running.
-#[derive(Debug)]
-pub struct RunningWorker {
-    child: Child,
-    identity: ProcessIdentity,
-    log_path: PathBuf,
-    wall_timeout: Duration,
-    stall_timeout: Duration,
-    grace: Duration,
-    started: Instant,
-    registry: &'static Registry,
-    finished: bool,
-}
+impl WorkerOutcome {
+    /// The cost the worker's CLI reported, if it reported one.
+    pub fn cost_usd(&self) -> Option<f64> {
+        self.activity.cost_usd()
+    }
 
-/// What ended the watch.
-enum Watch {
-    Exited(io::Result<ExitStatus>),
-    TimedOut(TimeoutKind),
-    Stop,
+    /// The CLI's own verdict: `Some(true)` when its result event says it failed.
+    pub fn reported_error(&self) -> Option<bool> {
+        self.activity.result.as_ref().map(|r| r.is_error)
+    }
 }
 
 /// Starts a worker registered in `Registry::global()`.
@@ -185,12 +185,21 @@ pub fn spawn_in(
     let mut log = open_log(&spec.log_path).map_err(log_error)?;
     log.write_all(header(&spec, program).as_bytes())
         .map_err(log_error)?;
+    // This worker's output starts here; earlier workers' output stays above.
+    let output_start = log.metadata().map_err(log_error)?.len();
     let spawn_error = |source| SpawnError::Spawn {
         program: program.clone(),
         cwd: spec.cwd.clone(),
         source,
     };
-    let command = command(&spec, &log).map_err(log_error)?;
+    let stdin = match &spec.stdin {
+        Some(path) => Stdio::from(File::open(path).map_err(|source| SpawnError::Stdin {
+            path: path.clone(),
+            source,
+        })?),
+        None => Stdio::null(),
+    };
+    let command = command(&spec, &log, stdin).map_err(log_error)?;
     let child = spawner::spawn(command).map_err(spawn_error)?;
     let pid = child
         .id()
@@ -209,20 +218,16 @@ pub fn spawn_in(
         issue = spec.issue.0,
         "worker started"
     );
-    Ok(RunningWorker {
+    Ok(RunningWorker::new(
         child,
         identity,
-        log_path: spec.log_path,
-        wall_timeout: spec.wall_timeout,
-        stall_timeout: spec.stall_timeout,
-        grace: spec.grace,
-        started: Instant::now(),
+        &spec,
+        output_start,
         registry,
-        finished: false,
-    })
+    ))
 }
 
-fn open_log(path: &Path) -> io::Result<File> {
+pub(crate) fn open_log(path: &Path) -> io::Result<File> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -241,14 +246,18 @@ fn header(spec: &WorkerSpec, program: &str) -> String {
     )
 }
 
-fn command(spec: &WorkerSpec, log: &File) -> io::Result<Command> {
+fn command(spec: &WorkerSpec, log: &File, stdin: Stdio) -> io::Result<Command> {
     let mut command = Command::new(&spec.argv[0]);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
     command
         .args(&spec.argv[1..])
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        // A headless worker must never wait for input.
-        .stdin(Stdio::null())
+        // A headless worker must never wait for input: stdin is closed, or a
+        // file that ends.
+        .stdin(stdin)
         // Both streams share one append-mode file description: the log keeps
         // their order, nothing sits in our buffers, and nothing is lost if we die.
         .stdout(Stdio::from(log.try_clone()?))
@@ -286,135 +295,3 @@ fn die_with_orchestrator(command: &mut Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_orchestrator(_command: &mut Command) {}
-
-impl RunningWorker {
-    pub fn pid(&self) -> u32 {
-        self.identity.pid
-    }
-
-    /// Pid and start time, to recognise this process after a crash.
-    pub fn identity(&self) -> ProcessIdentity {
-        self.identity
-    }
-
-    pub fn log_path(&self) -> &Path {
-        &self.log_path
-    }
-
-    /// Waits until the worker exits, a timeout passes, or `stop` is
-    /// triggered; then makes sure no process of its group is left.
-    pub async fn wait(mut self, stop: StopSignal) -> WorkerOutcome {
-        let exit = match self.watch(&stop).await {
-            Watch::Exited(Ok(status)) => WorkerExit::from_status(status),
-            Watch::Exited(Err(error)) => {
-                tracing::error!(pid = self.pid(), %error, "could not collect the worker's exit status");
-                WorkerExit::Unknown
-            }
-            Watch::TimedOut(kind) => {
-                self.stop_leader(&stop).await;
-                WorkerExit::TimedOut(kind)
-            }
-            Watch::Stop => {
-                self.stop_leader(&stop).await;
-                WorkerExit::Stopped
-            }
-        };
-        // Grandchildren the worker started must not outlive it.
-        if group::sweep_group(self.identity.pgid(), self.grace, Some(&stop)).await {
-            tracing::info!(pid = self.pid(), "stopped processes the worker left behind");
-        }
-        self.registry.remove(&self.identity);
-        self.finished = true;
-        self.finish(exit)
-    }
-
-    async fn watch(&mut self, stop: &StopSignal) -> Watch {
-        let wall_deadline = enabled(self.wall_timeout).map(|t| self.started + t);
-        let stall = enabled(self.stall_timeout);
-        let mut ticker = tokio::time::interval(group::poll_interval(self.stall_timeout));
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_len = file_len(&self.log_path);
-        let mut last_growth = Instant::now();
-        loop {
-            tokio::select! {
-                biased;
-                status = self.child.wait() => return Watch::Exited(status),
-                () = stop.reached(StopLevel::Graceful) => return Watch::Stop,
-                () = sleep_until(wall_deadline) => return Watch::TimedOut(TimeoutKind::Wall),
-                _ = ticker.tick(), if stall.is_some() => {
-                    let len = file_len(&self.log_path);
-                    if len != last_len {
-                        (last_len, last_growth) = (len, Instant::now());
-                    } else if stall.is_some_and(|limit| last_growth.elapsed() >= limit) {
-                        return Watch::TimedOut(TimeoutKind::Stall);
-                    }
-                }
-            }
-        }
-    }
-
-    /// SIGTERM the group and give the leader `grace` to exit (less if `stop`
-    /// escalates to kill-now), then SIGKILL the group and reap the leader.
-    async fn stop_leader(&mut self, stop: &StopSignal) {
-        let pgid = self.identity.pgid();
-        if stop.level() < StopLevel::Immediate {
-            group::terminate_group(pgid);
-            tokio::select! {
-                biased;
-                _ = self.child.wait() => return,
-                () = stop.reached(StopLevel::Immediate) => {}
-                () = tokio::time::sleep(self.grace) => {}
-            }
-        }
-        group::signal_group(pgid, libc::SIGKILL);
-        if let Err(error) = self.child.wait().await {
-            tracing::error!(pid = self.pid(), %error, "could not reap the killed worker");
-        }
-    }
-
-    fn finish(&self, exit: WorkerExit) -> WorkerOutcome {
-        let duration = self.started.elapsed();
-        let envelope = envelope::read_envelope(&self.log_path);
-        let footer = format!(
-            "=== worker {exit} after {:.1}s ===\n",
-            duration.as_secs_f64()
-        );
-        if let Err(error) =
-            open_log(&self.log_path).and_then(|mut f| f.write_all(footer.as_bytes()))
-        {
-            tracing::warn!(log = %self.log_path.display(), %error, "could not finish the worker log");
-        }
-        tracing::info!(pid = self.pid(), %exit, "worker ended");
-        WorkerOutcome {
-            exit,
-            duration,
-            log_path: self.log_path.clone(),
-            cost_usd: envelope.as_ref().map(|e| e.total_cost_usd),
-            envelope_is_error: envelope.and_then(|e| e.is_error),
-        }
-    }
-}
-
-impl Drop for RunningWorker {
-    fn drop(&mut self) {
-        if !self.finished {
-            group::signal_group(self.identity.pgid(), libc::SIGKILL);
-            self.registry.remove(&self.identity);
-        }
-    }
-}
-
-fn enabled(timeout: Duration) -> Option<Duration> {
-    (!timeout.is_zero()).then_some(timeout)
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}

@@ -18,10 +18,12 @@ pub enum Placeholder {
     Repo,
     Feedback,
     Comments,
+    /// The agent session an interrupted worker started (resume commands only).
+    Session,
 }
 
 impl Placeholder {
-    pub const ALL: [Placeholder; 7] = [
+    pub const ALL: [Placeholder; 8] = [
         Placeholder::Issue,
         Placeholder::Branch,
         Placeholder::Prompt,
@@ -29,6 +31,7 @@ impl Placeholder {
         Placeholder::Repo,
         Placeholder::Feedback,
         Placeholder::Comments,
+        Placeholder::Session,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Placeholder {
             Placeholder::Repo => "repo",
             Placeholder::Feedback => "feedback",
             Placeholder::Comments => "comments",
+            Placeholder::Session => "session",
         }
     }
 
@@ -68,6 +72,7 @@ pub struct Vars {
     pub repo: Option<RepoSlug>,
     pub feedback: Option<String>,
     pub comments: Option<String>,
+    pub session: Option<String>,
 }
 
 impl Vars {
@@ -80,6 +85,7 @@ impl Vars {
             Placeholder::Repo => self.repo.as_ref().map(|r| r.to_string()),
             Placeholder::Feedback => self.feedback.clone(),
             Placeholder::Comments => self.comments.clone(),
+            Placeholder::Session => self.session.clone(),
         }
         .unwrap_or_default()
     }
@@ -91,13 +97,22 @@ pub enum TemplateError {
     #[error("use an empty worker command: give at least the program to run")]
     Empty,
     #[error(
-        "expand argument {index} ({arg:?}): unknown placeholder {{{name}}}; known placeholders are {{issue}}, {{branch}}, {{prompt}}, {{pr}}, {{repo}}, {{feedback}}, {{comments}}"
+        "expand argument {index} ({arg:?}): unknown placeholder {{{name}}}; known placeholders are {{issue}}, {{branch}}, {{prompt}}, {{pr}}, {{repo}}, {{feedback}}, {{comments}}, {{session}}"
     )]
     UnknownPlaceholder {
         index: usize,
         arg: String,
         name: String,
     },
+    #[error("use {{{name}}} in argument {index} ({arg:?}): this command may use only {allowed}")]
+    NotHere {
+        index: usize,
+        arg: String,
+        name: String,
+        allowed: String,
+    },
+    #[error("use the command without {{{name}}}: it must appear in one of its arguments")]
+    Missing { name: String },
 }
 
 /// One piece of a template argument.
@@ -189,6 +204,41 @@ impl ArgvTemplate {
         Ok(())
     }
 
+    /// Checks the template against what its setting can supply: every
+    /// `{name}` must be in `allowed` and every name in `required` must be
+    /// used. Names are checked as text, so the external planner's own
+    /// placeholders (`{target}`, ...) are checked the same way.
+    pub fn check(&self, allowed: &[&str], required: &[&str]) -> Result<(), TemplateError> {
+        if self.0.is_empty() || self.0[0].is_empty() {
+            return Err(TemplateError::Empty);
+        }
+        let mut used = Vec::new();
+        for (index, arg) in self.0.iter().enumerate() {
+            for piece in pieces(arg) {
+                let Piece::Name(name) = piece else { continue };
+                if !allowed.contains(&name) {
+                    return Err(TemplateError::NotHere {
+                        index,
+                        arg: arg.clone(),
+                        name: name.to_string(),
+                        allowed: allowed
+                            .iter()
+                            .map(|n| format!("{{{n}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                used.push(name);
+            }
+        }
+        match required.iter().find(|r| !used.contains(r)) {
+            Some(name) => Err(TemplateError::Missing {
+                name: name.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The known placeholders the template uses, each once, in order of appearance.
     pub fn placeholders(&self) -> Vec<Placeholder> {
         let mut used = Vec::new();
@@ -219,60 +269,86 @@ impl ArgvTemplate {
     }
 }
 
-/// `claude -p "/auto-issue N"` as the spec launches it.
-pub const DEFAULT_WORKER: [&str; 10] = [
+/// The flags every default worker shares after its budget: the model, the
+/// event stream (read live for the activity, the session and the cost), and
+/// no permission prompts (a headless worker must never wait for input).
+const STREAM_FLAGS: [&str; 6] = [
+    "--model",
+    "opus",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--dangerously-skip-permissions",
+];
+
+const fn with_flags(head: [&'static str; 5]) -> [&'static str; 11] {
+    [
+        head[0],
+        head[1],
+        head[2],
+        head[3],
+        head[4],
+        STREAM_FLAGS[0],
+        STREAM_FLAGS[1],
+        STREAM_FLAGS[2],
+        STREAM_FLAGS[3],
+        STREAM_FLAGS[4],
+        STREAM_FLAGS[5],
+    ]
+}
+
+/// `claude -p "/auto-issue N"` as the spec launches it, printing its events.
+pub const DEFAULT_WORKER: [&str; 11] = with_flags([
     "claude",
     "-p",
     "/auto-issue {issue}",
     "--max-budget-usd",
     "5",
-    "--model",
-    "opus",
-    "--output-format",
-    "text",
-    "--dangerously-skip-permissions",
-];
+]);
 
 /// The worker that fixes failing CI (spec, Phase 3 step 1).
-pub const DEFAULT_CI_FIX: [&str; 10] = [
+pub const DEFAULT_CI_FIX: [&str; 11] = with_flags([
     "claude",
     "-p",
     "Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push.",
     "--max-budget-usd",
     "2",
-    "--model",
-    "opus",
-    "--output-format",
-    "text",
-    "--dangerously-skip-permissions",
-];
+]);
 
 /// The worker that addresses CodeRabbit's comments.
-pub const DEFAULT_REVIEW_FIX: [&str; 10] = [
+pub const DEFAULT_REVIEW_FIX: [&str; 11] = with_flags([
     "claude",
     "-p",
     "Address review comments on PR #{pr}: {comments}. Fix issues, commit and push.",
     "--max-budget-usd",
     "3",
-    "--model",
-    "opus",
-    "--output-format",
-    "text",
-    "--dangerously-skip-permissions",
-];
+]);
 
 /// The worker that addresses a human's "changes" reply.
-pub const DEFAULT_CHANGES_FIX: [&str; 10] = [
+pub const DEFAULT_CHANGES_FIX: [&str; 11] = with_flags([
     "claude",
     "-p",
     "Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push.",
     "--max-budget-usd",
     "3",
-    "--model",
-    "opus",
-    "--output-format",
-    "text",
-    "--dangerously-skip-permissions",
+]);
+
+/// Continues an interrupted worker's session; `{prompt}` says what to do
+/// now (finish the interrupted task).
+pub const DEFAULT_RESUME: [&str; 13] = [
+    "claude",
+    "-p",
+    "--resume",
+    "{session}",
+    "{prompt}",
+    "--max-budget-usd",
+    "5",
+    STREAM_FLAGS[0],
+    STREAM_FLAGS[1],
+    STREAM_FLAGS[2],
+    STREAM_FLAGS[3],
+    STREAM_FLAGS[4],
+    STREAM_FLAGS[5],
 ];
 
 #[cfg(test)]
@@ -350,6 +426,35 @@ mod tests {
     }
 
     #[test]
+    fn check_refuses_names_a_setting_cannot_fill_and_requires_some() {
+        let t = ArgvTemplate::new(["w", "{issue}", "{pr}"]);
+        let err = t.check(&["issue", "branch"], &[]).unwrap_err();
+        assert!(matches!(&err, TemplateError::NotHere { name, index: 2, .. } if name == "pr"));
+        assert!(
+            err.to_string().contains("may use only {issue}, {branch}"),
+            "{err}"
+        );
+        let resume = ArgvTemplate::new(["claude", "-p", "--resume", "{prompt}"]);
+        let err = resume
+            .check(&["session", "prompt"], &["session"])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::Missing {
+                name: "session".into()
+            }
+        );
+        assert_eq!(
+            ArgvTemplate::new(DEFAULT_RESUME).check(&["session", "prompt", "issue"], &["session"]),
+            Ok(())
+        );
+        assert_eq!(
+            ArgvTemplate::new([""]).check(&[], &[]),
+            Err(TemplateError::Empty)
+        );
+    }
+
+    #[test]
     fn placeholders_lists_each_once_in_order() {
         let t = ArgvTemplate::new(["w", "{pr} {issue}", "{pr}"]);
         assert_eq!(t.placeholders(), [Placeholder::Pr, Placeholder::Issue]);
@@ -396,6 +501,11 @@ mod tests {
                 ["--max-budget-usd".to_string(), budget.to_string()]
             );
             assert_eq!(&t.0[5..], &DEFAULT_WORKER[5..]);
+            assert!(
+                t.0.windows(2)
+                    .any(|w| w == ["--output-format", "stream-json"])
+            );
+            assert!(t.0.contains(&"--verbose".to_string()));
         }
         assert_eq!(
             ArgvTemplate::new(DEFAULT_WORKER).expand(&vars())[2],

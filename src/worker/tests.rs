@@ -17,6 +17,8 @@ fn spec(dir: &Path, script: &str) -> WorkerSpec {
         argv: vec!["sh".into(), "-c".into(), script.into()],
         cwd: dir.to_path_buf(),
         env: Vec::new(),
+        env_remove: Vec::new(),
+        stdin: None,
         log_path: dir.join("logs").join("issue-7.log"),
         wall_timeout: LONG,
         stall_timeout: Duration::ZERO,
@@ -25,7 +27,7 @@ fn spec(dir: &Path, script: &str) -> WorkerSpec {
 }
 
 async fn run(spec: WorkerSpec) -> WorkerOutcome {
-    spawn(spec).unwrap().wait(StopSignal::new()).await
+    spawn(spec).unwrap().wait(StopSignal::new(), None).await
 }
 
 /// The worker's own output: the log without our header and footer lines.
@@ -153,7 +155,7 @@ async fn wall_timeout_kills_the_worker() {
     spec.wall_timeout = Duration::from_millis(100);
     let worker = spawn(spec).unwrap();
     let pid = worker.pid();
-    let outcome = worker.wait(StopSignal::new()).await;
+    let outcome = worker.wait(StopSignal::new(), None).await;
     assert_eq!(outcome.exit, WorkerExit::TimedOut(TimeoutKind::Wall));
     assert!(
         outcome.duration >= Duration::from_millis(100)
@@ -163,12 +165,54 @@ async fn wall_timeout_kills_the_worker() {
 }
 
 #[tokio::test]
-async fn silence_counts_as_a_stall() {
+async fn silence_without_cpu_or_file_changes_is_a_stall() {
     let dir = tempfile::tempdir().unwrap();
     let mut spec = spec(dir.path(), "echo started; sleep 30");
-    spec.stall_timeout = Duration::from_millis(150);
+    spec.stall_timeout = Duration::from_millis(300);
     let outcome = run(spec).await;
-    assert_eq!(outcome.exit, WorkerExit::TimedOut(TimeoutKind::Stall));
+    let WorkerExit::TimedOut(TimeoutKind::Stall { quiet }) = outcome.exit else {
+        panic!("{:?}", outcome.exit);
+    };
+    assert!(quiet >= Duration::from_millis(300), "{quiet:?}");
+    assert!(
+        outcome
+            .exit
+            .to_string()
+            .starts_with("stalled: no output, CPU time or file change for")
+    );
+}
+
+#[tokio::test]
+async fn a_silent_worker_burning_cpu_is_busy_not_stalled() {
+    let dir = tempfile::tempdir().unwrap();
+    // A grandchild does the work, as an agent's test suite would.
+    let mut spec = spec(dir.path(), "echo started; sh -c 'while :; do :; done'");
+    spec.stall_timeout = Duration::from_millis(300);
+    spec.wall_timeout = Duration::from_millis(1500);
+    let outcome = run(spec).await;
+    assert_eq!(outcome.exit, WorkerExit::TimedOut(TimeoutKind::Wall));
+}
+
+#[tokio::test]
+async fn a_silent_worker_changing_files_is_busy_not_stalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(git.success());
+    let mut spec = spec(
+        &repo,
+        "echo started; i=0; while :; do i=$((i+1)); echo $i > f$i; sleep 0.1; done",
+    );
+    spec.log_path = dir.path().join("issue-7.log");
+    spec.stall_timeout = Duration::from_millis(400);
+    spec.wall_timeout = Duration::from_millis(2000);
+    let outcome = run(spec).await;
+    assert_eq!(outcome.exit, WorkerExit::TimedOut(TimeoutKind::Wall));
 }
 
 #[tokio::test]
@@ -192,7 +236,7 @@ async fn stop_sends_sigterm_and_the_worker_may_clean_up() {
     let stop = StopSignal::new();
     let trigger = stop.clone();
     when_logged(spec.log_path.clone(), "ready", move || trigger.stop());
-    let outcome = spawn(spec).unwrap().wait(stop).await;
+    let outcome = spawn(spec).unwrap().wait(stop, None).await;
     assert_eq!(outcome.exit, WorkerExit::Stopped);
     assert!(body(&outcome.log_path).contains(&"got-term".to_string()));
     assert!(
@@ -212,7 +256,7 @@ async fn a_worker_ignoring_sigterm_is_killed_after_the_grace() {
     when_logged(spec.log_path.clone(), "ready", move || trigger.stop());
     let worker = spawn(spec).unwrap();
     let pid = worker.pid();
-    let outcome = worker.wait(stop).await;
+    let outcome = worker.wait(stop, None).await;
     assert_eq!(outcome.exit, WorkerExit::Stopped);
     assert!(
         outcome.duration >= Duration::from_millis(200),
@@ -233,7 +277,7 @@ async fn stop_now_skips_the_grace() {
         trigger.stop();
         trigger.stop_now();
     });
-    let outcome = spawn(spec).unwrap().wait(stop).await;
+    let outcome = spawn(spec).unwrap().wait(stop, None).await;
     assert_eq!(outcome.exit, WorkerExit::Stopped);
     assert!(
         outcome.duration < Duration::from_secs(10),
@@ -268,13 +312,13 @@ async fn grandchildren_do_not_outlive_a_stopped_worker() {
     let stop = StopSignal::new();
     let trigger = stop.clone();
     when_logged(spec.log_path.clone(), "ready", move || trigger.stop());
-    let outcome = spawn(spec).unwrap().wait(stop).await;
+    let outcome = spawn(spec).unwrap().wait(stop, None).await;
     assert_eq!(outcome.exit, WorkerExit::Stopped);
     assert!(!running(pid_from(&dir.path().join("grandchild"))));
 }
 
 #[tokio::test]
-async fn cost_comes_from_the_json_envelope() {
+async fn cost_comes_from_the_result_event_of_this_worker_only() {
     let dir = tempfile::tempdir().unwrap();
     let envelope = r#"{"type":"result","result":"PR: #9","is_error":true,"total_cost_usd":1.25,"session_id":"s"}"#;
     let outcome = run(spec(
@@ -282,14 +326,61 @@ async fn cost_comes_from_the_json_envelope() {
         &format!("echo working; echo '{envelope}'"),
     ))
     .await;
-    assert_eq!(outcome.cost_usd, Some(1.25));
-    assert_eq!(outcome.envelope_is_error, Some(true));
+    assert_eq!(outcome.cost_usd(), Some(1.25));
+    assert_eq!(outcome.reported_error(), Some(true));
     let plain = run(spec(dir.path(), "echo done")).await;
-    // The same log file: the earlier envelope is still the last one in it.
-    assert_eq!(plain.cost_usd, Some(1.25));
-    let other = tempfile::tempdir().unwrap();
-    let none = run(spec(other.path(), "echo done")).await;
-    assert_eq!((none.cost_usd, none.envelope_is_error), (None, None));
+    // The same log file, but the earlier worker's result is not this one's.
+    assert_eq!((plain.cost_usd(), plain.reported_error()), (None, None));
+    assert!(!plain.activity.is_stream());
+}
+
+#[tokio::test]
+async fn the_event_stream_is_reported_while_the_worker_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = r#"{"type":"system","subtype":"init","session_id":"abc","model":"m"}"#;
+    let tool = r#"{"type":"assistant","message":{"id":"m1","content":[{"type":"tool_use","name":"Bash","input":{"command":"cargo test"}}],"usage":{"input_tokens":10,"output_tokens":5}}}"#;
+    let script = format!(
+        "echo '{init}'; echo '{tool}'; echo '{{\"type\": broken'; sleep 0.6; \
+         echo '{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"total_cost_usd\":0.5,\"num_turns\":1,\"session_id\":\"abc\"}}'"
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outcome = spawn(spec(dir.path(), &script))
+        .unwrap()
+        .wait(StopSignal::new(), Some(tx))
+        .await;
+    let mut updates = Vec::new();
+    while let Ok(update) = rx.try_recv() {
+        updates.push(update);
+    }
+    assert_eq!(updates[0], WorkerUpdate::Session("abc".into()));
+    let running_tool = updates.iter().any(|u| {
+        matches!(u,
+        WorkerUpdate::Activity(a) if a.tool.as_ref().is_some_and(|t| t.input == "cargo test"))
+    });
+    assert!(running_tool, "{updates:?}");
+    assert_eq!(outcome.exit, WorkerExit::Exited(0));
+    assert_eq!(outcome.cost_usd(), Some(0.5));
+    assert_eq!(outcome.activity.malformed, 1, "the broken line is skipped");
+    assert_eq!(outcome.activity.session_id.as_deref(), Some("abc"));
+}
+
+#[tokio::test]
+async fn a_long_prompt_arrives_on_stdin_and_secrets_stay_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = dir.path().join("prompt.txt");
+    std::fs::write(&prompt, "x".repeat(300 * 1024)).unwrap();
+    let mut spec = spec(
+        dir.path(),
+        "wc -c; echo \"token=${SECRET_FOR_TEST:-unset}\"",
+    );
+    spec.stdin = Some(prompt);
+    spec.env_remove = vec!["SECRET_FOR_TEST".into()];
+    // SAFETY: tests in this binary do not read this variable concurrently.
+    unsafe { std::env::set_var("SECRET_FOR_TEST", "hunter2") };
+    let outcome = run(spec).await;
+    let body = body(&outcome.log_path);
+    assert_eq!(body[0].trim(), (300 * 1024).to_string());
+    assert_eq!(body[1], "token=unset");
 }
 
 #[tokio::test]
@@ -341,7 +432,7 @@ async fn a_worker_outlives_the_thread_that_asked_for_it() {
     .join()
     .unwrap()
     .unwrap();
-    let outcome = worker.wait(StopSignal::new()).await;
+    let outcome = worker.wait(StopSignal::new(), None).await;
     assert_eq!(outcome.exit, WorkerExit::Exited(0));
     assert_eq!(body(&outcome.log_path), ["alive"]);
 }
@@ -399,7 +490,10 @@ async fn registry_kill_all_now_kills_every_group() {
     expected.sort_by_key(|id| id.pid);
     assert_eq!(live, expected);
     REGISTRY.kill_all_now();
-    let (a, b) = tokio::join!(a.wait(StopSignal::new()), b.wait(StopSignal::new()));
+    let (a, b) = tokio::join!(
+        a.wait(StopSignal::new(), None),
+        b.wait(StopSignal::new(), None)
+    );
     assert_eq!(a.exit, WorkerExit::Signaled(libc::SIGKILL));
     assert_eq!(b.exit, WorkerExit::Signaled(libc::SIGKILL));
     assert!(
@@ -418,8 +512,8 @@ async fn registry_terminate_all_escalates_after_the_grace() {
     let stubborn = spawn_in(stubborn_spec, &REGISTRY).unwrap();
     let waits = tokio::spawn(async move {
         tokio::join!(
-            polite.wait(StopSignal::new()),
-            stubborn.wait(StopSignal::new())
+            polite.wait(StopSignal::new(), None),
+            stubborn.wait(StopSignal::new(), None)
         )
     });
     until_logged(&log, "ready").await;
@@ -459,7 +553,7 @@ async fn leftovers_are_recognised_by_pid_and_start_time() {
     );
     assert!(!identity.is_alive());
     assert_eq!(
-        worker.wait(StopSignal::new()).await.exit,
+        worker.wait(StopSignal::new(), None).await.exit,
         WorkerExit::Signaled(libc::SIGTERM)
     );
     assert_eq!(

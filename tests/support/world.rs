@@ -128,6 +128,10 @@ impl World {
         cmd.env("GITHUB_API_URL", self.sandbox.url())
             .env("GITHUB_TOKEN", "sandbox-token")
             .env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
+            .env(
+                "AUTO_MILESTONE_WORKER_RESUME_COMMAND",
+                json(&[BIN, "sim-worker", "--resume", "{session}", "0"]),
+            )
             .env("AUTO_MILESTONE_CI_FIX_COMMAND", sim("fix-ci", "{pr}"))
             .env(
                 "AUTO_MILESTONE_REVIEW_FIX_COMMAND",

@@ -161,6 +161,8 @@ mod tests {
                 .then(|| "blocked by #3, which failed".to_string()),
             cost_usd: if n == 1 { 0.42 } else { 0.0 },
             worker: None,
+            session: None,
+            activity: None,
             started_at: at("2026-11-23T10:00:00Z"),
             finished_at: at("2026-11-23T10:04:12Z"),
             updated_at: at("2026-11-23T10:04:12Z").unwrap(),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::checkpoint::IssuePatch;
 use crate::github::PullRequest;
 use crate::ids::CommitSha;
-use crate::worker::{ArgvTemplate, Vars, WorkerKind};
+use crate::worker::{Vars, WorkerKind};
 
 use super::env::{FlowError, IssueEnv};
 use super::worker::{self, Launch, WorkerRun};
@@ -61,7 +61,8 @@ impl Fix {
         }
     }
 
-    fn argv(&self, env: &IssueEnv, pull: &PullRequest) -> Vec<String> {
+    /// The command template (a setting) and the values for its placeholders.
+    fn command(&self, env: &IssueEnv, pull: &PullRequest) -> (Vec<String>, Vars) {
         let s = &env.ctx.settings;
         let mut vars = Vars {
             issue: Some(env.issue),
@@ -88,7 +89,7 @@ impl Fix {
                 &s.review.changes_command
             }
         };
-        ArgvTemplate::new(template.clone()).expand(&vars)
+        (template.clone(), vars)
     }
 
     fn counted(&self) -> IssuePatch {
@@ -115,9 +116,11 @@ pub async fn run_fix(env: &IssueEnv, pull: &PullRequest, fix: Fix) -> Result<Fix
     env.update(fix.counted()).await?;
     let mut extra = worker::worker_env(env, &pull.head_ref.0);
     extra.push(("AUTO_MILESTONE_PR".into(), pull.number.0.to_string()));
+    let (command, vars) = fix.command(env, pull);
     let launch = Launch {
         kind: fix.kind(),
-        argv: fix.argv(env, pull),
+        command,
+        vars,
         cwd,
         log_name: fix.log_name(pull),
         env: extra,

@@ -9,7 +9,7 @@ use crate::git::branch_for_issue;
 use crate::github::{NewPull, PullRequest};
 use crate::ids::BranchName;
 use crate::run::outcome::IssueOutcome;
-use crate::worker::{ArgvTemplate, Vars, WorkerExit, WorkerKind, WorkerOutcome};
+use crate::worker::{Vars, WorkerExit, WorkerKind, WorkerOutcome};
 
 use super::env::{FlowError, IssueEnv};
 use super::locate::{Found, existing_work};
@@ -50,14 +50,15 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
     };
     let launch = Launch {
         kind: WorkerKind::Implement,
-        argv: ArgvTemplate::new(env.ctx.settings.worker.command.clone()).expand(&vars),
+        command: env.ctx.settings.worker.command.clone(),
+        vars,
         cwd,
         log_name: format!("issue-{}.log", env.issue.0),
         env: worker::worker_env(env, &branch.0),
     };
     match worker::run_in_slot(env, launch, slot).await? {
         WorkerRun::Stopped => Ok(Implemented::Done(IssueOutcome::Interrupted)),
-        WorkerRun::Finished(outcome) => after_worker(env, outcome).await,
+        WorkerRun::Finished(outcome) => after_worker(env, *outcome).await,
     }
 }
 

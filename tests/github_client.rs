@@ -13,9 +13,12 @@ use std::time::{Duration, Instant};
 
 use auto_milestone::github::auth::Token;
 use auto_milestone::github::retry::RetryPolicy;
-use auto_milestone::github::{GitHubApi, GitHubError, ItemState, OctoGitHub};
+use auto_milestone::github::{Association, GitHubApi, GitHubError, ItemState, OctoGitHub};
 use auto_milestone::ids::IssueNumber;
-use auto_milestone::sandbox::{Fault, IssueSpec, PullSpec, RepoHandle, Route, Sandbox};
+use auto_milestone::sandbox::{
+    CODERABBIT_LOGIN, Fault, IssueSpec, PullSpec, RepoHandle, ReviewCommentSpec, ReviewSpec, Route,
+    Sandbox,
+};
 use serde_json::json;
 
 const SLUG: &str = "acme/widgets";
@@ -50,6 +53,70 @@ fn statuses(sandbox: &Sandbox, method: &str, pattern: &str) -> Vec<u16> {
         .iter()
         .map(|r| r.status)
         .collect()
+}
+
+// ------------------------------------------------------- who wrote what
+
+#[tokio::test]
+async fn reviews_and_comments_say_how_their_authors_relate_to_the_repository() {
+    let (sandbox, repo) = sandbox();
+    repo.set_association("alice", Association::Collaborator);
+    repo.set_association("mallory", Association::FirstTimeContributor);
+    repo.set_association("carol", Association::Contributor);
+    let pr = repo.add_pull(PullSpec::new("A PR", "feat/issue-1-x"));
+    let authors = [
+        "acme",
+        "octocat",
+        "alice",
+        "mallory",
+        "carol",
+        "nobody",
+        CODERABBIT_LOGIN,
+    ];
+    for who in authors {
+        repo.add_review(pr, ReviewSpec::new(who, "COMMENTED").body("r"));
+        repo.add_review_comment(pr, ReviewCommentSpec::new(who, "src/a.rs", 1, "c"));
+        repo.add_issue_comment(pr.0, who, "i");
+    }
+    let expected = [
+        Association::Owner,
+        Association::Collaborator, // the token's user
+        Association::Collaborator,
+        Association::FirstTimeContributor,
+        Association::Contributor,
+        Association::None,
+        Association::None, // an app: only the bot list trusts it
+    ];
+    let gh = client(sandbox.url(), fast());
+    let reviews = gh.list_reviews(pr).await.unwrap();
+    let inline = gh.list_review_comments(pr).await.unwrap();
+    let conversation = gh.list_issue_comments(pr.0).await.unwrap();
+    let of = |pairs: Vec<(String, Association)>| {
+        let logins: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+        assert_eq!(logins, authors);
+        pairs.into_iter().map(|p| p.1).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of(reviews
+            .into_iter()
+            .map(|r| (r.user, r.association))
+            .collect()),
+        expected
+    );
+    assert_eq!(
+        of(inline
+            .into_iter()
+            .map(|c| (c.user, c.association))
+            .collect()),
+        expected
+    );
+    assert_eq!(
+        of(conversation
+            .into_iter()
+            .map(|c| (c.user, c.association))
+            .collect()),
+        expected
+    );
 }
 
 // ------------------------------------------------------------ pagination

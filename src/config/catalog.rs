@@ -209,7 +209,7 @@ pub const CATALOG: &[Entry] = &[
         "review.bots",
         "AUTO_MILESTONE_REVIEW_BOTS",
         TextList,
-        "logins of the automated reviewer",
+        "logins of the automated reviewer, whose comments a fix worker may be sent",
     ),
     e(
         "review.wait",

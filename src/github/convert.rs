@@ -93,10 +93,28 @@ fn review_state(s: Option<models::pulls::ReviewState>) -> String {
     .to_string()
 }
 
+/// A missing `author_association`, or one octocrab does not know, is `Unknown`:
+/// never trusted.
+fn association(a: Option<models::AuthorAssociation>) -> Association {
+    use models::AuthorAssociation as A;
+    match a {
+        Some(A::Owner) => Association::Owner,
+        Some(A::Member) => Association::Member,
+        Some(A::Collaborator) => Association::Collaborator,
+        Some(A::Contributor) => Association::Contributor,
+        Some(A::FirstTimeContributor) => Association::FirstTimeContributor,
+        Some(A::FirstTimer) => Association::FirstTimer,
+        Some(A::Mannequin) => Association::Mannequin,
+        Some(A::None) => Association::None,
+        _ => Association::Unknown,
+    }
+}
+
 pub fn review(r: models::pulls::Review) -> Review {
     Review {
         id: r.id.0,
         user: r.user.map(|u| u.login).unwrap_or_default(),
+        association: association(r.author_association),
         state: review_state(r.state),
         body: r.body.unwrap_or_default(),
         commit_id: r.commit_id.map(CommitSha),
@@ -108,6 +126,7 @@ pub fn review_comment(c: models::pulls::Comment) -> ReviewComment {
     ReviewComment {
         id: c.id.0,
         user: c.user.map(|u| u.login).unwrap_or_default(),
+        association: association(c.author_association),
         body: c.body,
         path: c.path,
         line: c.line,
@@ -121,6 +140,7 @@ pub fn issue_comment(c: models::issues::Comment) -> IssueComment {
     IssueComment {
         id: c.id.0,
         user: c.user.login,
+        association: association(c.author_association),
         body: c.body.unwrap_or_default(),
         created_at: c.created_at,
     }
@@ -129,6 +149,32 @@ pub fn issue_comment(c: models::issues::Comment) -> IssueComment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn author_association_is_read_and_a_missing_or_unknown_one_is_unknown() {
+        let of = |association: Option<&str>| {
+            let mut value = serde_json::json!({
+                "id": 1,
+                "node_id": "PRR_1",
+                "html_url": "https://github.com/octo/cat/pull/1#pullrequestreview-1",
+                "user": null
+            });
+            if let Some(a) = association {
+                value["author_association"] = a.into();
+            }
+            review(serde_json::from_value(value).expect("a review decodes")).association
+        };
+        assert_eq!(of(Some("OWNER")), Association::Owner);
+        assert_eq!(of(Some("MEMBER")), Association::Member);
+        assert_eq!(of(Some("COLLABORATOR")), Association::Collaborator);
+        assert_eq!(
+            of(Some("FIRST_TIME_CONTRIBUTOR")),
+            Association::FirstTimeContributor
+        );
+        assert_eq!(of(Some("NONE")), Association::None);
+        assert_eq!(of(Some("SOMETHING_NEW")), Association::Unknown);
+        assert_eq!(of(None), Association::Unknown);
+    }
 
     #[test]
     fn repository_url_names_the_repo() {

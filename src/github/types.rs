@@ -117,10 +117,59 @@ pub enum Conditional<T> {
     NotModified,
 }
 
+/// How a comment's author is related to the repository: GitHub's
+/// `author_association` on reviews, review comments and issue comments.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Association {
+    Owner,
+    /// A member of the organisation that owns the repository.
+    Member,
+    Collaborator,
+    Contributor,
+    FirstTimeContributor,
+    FirstTimer,
+    Mannequin,
+    /// No relation to the repository (also what GitHub Apps usually get).
+    None,
+    /// The field was missing, or holds a value this program does not know.
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl Association {
+    /// OWNER, MEMBER or COLLABORATOR: the people the repository lets in.
+    /// Everything else, a missing field included, is someone else.
+    pub fn can_write(self) -> bool {
+        matches!(
+            self,
+            Association::Owner | Association::Member | Association::Collaborator
+        )
+    }
+
+    /// GitHub's spelling (`FIRST_TIME_CONTRIBUTOR`); `Unknown` reads as `NONE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Association::Owner => "OWNER",
+            Association::Member => "MEMBER",
+            Association::Collaborator => "COLLABORATOR",
+            Association::Contributor => "CONTRIBUTOR",
+            Association::FirstTimeContributor => "FIRST_TIME_CONTRIBUTOR",
+            Association::FirstTimer => "FIRST_TIMER",
+            Association::Mannequin => "MANNEQUIN",
+            Association::None | Association::Unknown => "NONE",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
     pub id: u64,
     pub user: String,
+    /// GitHub's `author_association` of `user`.
+    #[serde(default)]
+    pub association: Association,
     /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING.
     pub state: String,
     pub body: String,
@@ -133,6 +182,9 @@ pub struct Review {
 pub struct ReviewComment {
     pub id: u64,
     pub user: String,
+    /// GitHub's `author_association` of `user`.
+    #[serde(default)]
+    pub association: Association,
     pub body: String,
     pub path: String,
     pub line: Option<u64>,
@@ -146,6 +198,9 @@ pub struct ReviewComment {
 pub struct IssueComment {
     pub id: u64,
     pub user: String,
+    /// GitHub's `author_association` of `user`.
+    #[serde(default)]
+    pub association: Association,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -171,4 +226,39 @@ pub enum UpdateBranchOutcome {
     Scheduled,
     /// 422: the branch cannot be updated (a conflict, or the expected head moved).
     Refused { message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_owners_members_and_collaborators_can_write() {
+        let all = [
+            Association::Owner,
+            Association::Member,
+            Association::Collaborator,
+            Association::Contributor,
+            Association::FirstTimeContributor,
+            Association::FirstTimer,
+            Association::Mannequin,
+            Association::None,
+            Association::Unknown,
+        ];
+        let writers: Vec<&str> = all
+            .iter()
+            .filter(|a| a.can_write())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(writers, ["OWNER", "MEMBER", "COLLABORATOR"]);
+        for a in all {
+            let back: Association = serde_json::from_value(a.as_str().into()).unwrap();
+            let same = if a == Association::Unknown {
+                Association::None
+            } else {
+                a
+            };
+            assert_eq!(back, same, "{a:?} spelled as GitHub does");
+        }
+    }
 }

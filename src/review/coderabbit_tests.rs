@@ -1,6 +1,7 @@
 use chrono::TimeDelta;
 
 use super::*;
+use crate::github::Association;
 use crate::review::samples;
 
 fn head() -> CommitSha {
@@ -21,6 +22,7 @@ fn review(id: u64, user: &str, commit: &CommitSha, body: &str) -> Review {
     Review {
         id,
         user: user.into(),
+        association: Association::None,
         state: "COMMENTED".into(),
         body: body.into(),
         commit_id: Some(commit.clone()),
@@ -32,6 +34,7 @@ fn comment(id: u64, user: &str, body: &str, created: DateTime<Utc>) -> IssueComm
     IssueComment {
         id,
         user: user.into(),
+        association: Association::None,
         body: body.into(),
         created_at: created,
     }

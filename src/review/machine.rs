@@ -160,6 +160,9 @@ pub struct Tally {
     pub skipped_style: usize,
     /// Findings already handed to a fix worker (`Finding::key`), never sent twice.
     pub sent: Vec<String>,
+    /// Comments from people without write access (`Finding::key`), never
+    /// sent to a worker; each counted once for the human.
+    pub from_others: Vec<String>,
     /// The head moved since the PR was opened: its review must be asked for.
     pub head_moved: bool,
     pub capped: Option<Capped>,

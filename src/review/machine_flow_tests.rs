@@ -154,6 +154,55 @@ fn findings_already_sent_are_not_sent_again() {
     ));
 }
 
+/// A review of `head` with real findings and comments from others.
+fn reviewed_with_others(head: CommitSha, real: &[&str], others: &[&str]) -> Event {
+    let mut event = reviewed(head, real, 0, 0);
+    if let Event::ReviewDone { triage, .. } = &mut event {
+        triage.from_others = others.iter().map(|k| k.to_string()).collect();
+    }
+    event
+}
+
+#[test]
+fn comments_from_others_are_counted_once_over_rounds_and_restarts() {
+    let t = go(
+        &fresh(wait_review(sha('a'))),
+        reviewed_with_others(sha('a'), &["comment:1"], &["comment:5", "review:6"]),
+    );
+    match &t.state.step {
+        Step::ReviewFix {
+            comments, count, ..
+        } => {
+            assert_eq!(*count, 1);
+            assert!(comments.contains("Problem comment:1"), "{comments}");
+        }
+        other => panic!("not fixing: {other:?}"),
+    }
+    // A restart reads the count back from the checkpoint.
+    let restored = ReviewState::from_json(t.state.to_json()).unwrap();
+    assert_eq!(restored.tally.from_others, ["comment:5", "review:6"]);
+    let t = go(
+        &restored,
+        Event::FixFinished {
+            pushed: Some(sha('b')),
+        },
+    );
+    let t = go(&t.state, read(sha('b'), "clean"));
+    let t = go(&t.state, ci(sha('b'), CiOutcome::Passed));
+    // The review body has no commit, so it is seen again on the new head.
+    let t = go(
+        &t.state,
+        reviewed_with_others(sha('b'), &[], &["review:6", "comment:8"]),
+    );
+    let q = question_of(&t);
+    assert_eq!((q.from_others, q.comments, q.addressed), (3, 1, 1));
+    let restored = Transition {
+        state: ReviewState::from_json(t.state.to_json()).unwrap(),
+        actions: Vec::new(),
+    };
+    assert_eq!(question_of(&restored).from_others, 3);
+}
+
 #[test]
 fn a_review_fix_that_pushed_nothing_asks_with_a_note() {
     let step = Step::ReviewFix {

@@ -330,6 +330,11 @@ impl Cx<'_> {
         t.comments += triage.total - repeated.len();
         t.nitpicks += triage.nitpicks;
         t.skipped_style += triage.skipped_style;
+        for key in triage.from_others {
+            if !t.from_others.contains(&key) {
+                t.from_others.push(key);
+            }
+        }
         t.capped = None;
         if fresh.is_empty() {
             return self.ask(head);
@@ -382,6 +387,7 @@ impl Cx<'_> {
             addressed: t.addressed,
             nitpicks: t.nitpicks,
             skipped_style: t.skipped_style,
+            from_others: t.from_others.len(),
             capped: t.capped,
             refusal: t.refusal.take(),
             note: t.note.take(),

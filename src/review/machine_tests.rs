@@ -108,6 +108,7 @@ pub(super) fn reviewed(head: CommitSha, real: &[&str], nitpicks: usize, style: u
             real,
             nitpicks,
             skipped_style: style,
+            from_others: Vec::new(),
         },
     }
 }
@@ -129,6 +130,7 @@ pub(super) fn asked(head: CommitSha) -> Step {
             addressed: 0,
             nitpicks: 0,
             skipped_style: 0,
+            from_others: 0,
             capped: None,
             refusal: None,
             note: None,

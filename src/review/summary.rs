@@ -65,6 +65,10 @@ pub struct Question {
     pub addressed: usize,
     pub nitpicks: usize,
     pub skipped_style: usize,
+    /// Comments from people without write access, not sent to any worker
+    /// (absent from checkpoints written before it existed).
+    #[serde(default)]
+    pub from_others: usize,
     /// Set when the review-fix rounds hit their cap: the cap and the real
     /// findings left for the human.
     pub capped: Option<Capped>,
@@ -115,6 +119,7 @@ fn review_part(q: &Question) -> String {
 /// <pr-url>
 /// CI: <passed/failed/no CI/skipped> | CodeRabbit: <X> comments (<Y> addressed)
 /// [Skipped: <n> nitpicks, <m> style suggestions]
+/// [<k> comments from others, not sent to the agent: read them on the PR.]
 /// [Review-fix rounds hit the cap (<r>): <k> comments left for you.]
 /// [GitHub refused the merge: <why>]
 /// [Note: <note>]
@@ -133,6 +138,13 @@ pub fn approval_text(pr: &PrContext, q: &Question) -> String {
             "Skipped: {}, {}",
             plural(q.nitpicks, "nitpick", "nitpicks"),
             plural(q.skipped_style, "style suggestion", "style suggestions")
+        ));
+    }
+    if q.from_others > 0 {
+        lines.push(format!(
+            "{} from others, not sent to the agent: read {} on the PR.",
+            plural(q.from_others, "comment", "comments"),
+            if q.from_others == 1 { "it" } else { "them" }
         ));
     }
     if let Some(c) = q.capped {
@@ -192,6 +204,7 @@ mod tests {
             addressed: 2,
             nitpicks: 0,
             skipped_style: 0,
+            from_others: 0,
             capped: None,
             refusal: None,
             note: None,
@@ -231,6 +244,7 @@ mod tests {
             addressed: 0,
             nitpicks: 4,
             skipped_style: 1,
+            from_others: 2,
             capped: Some(Capped {
                 rounds: 2,
                 unaddressed: 1,
@@ -246,6 +260,7 @@ mod tests {
             [
                 "CI: passed | CodeRabbit: 1 comment (0 addressed)",
                 "Skipped: 4 nitpicks, 1 style suggestion",
+                "2 comments from others, not sent to the agent: read them on the PR.",
                 "Review-fix rounds hit the cap (2): 1 comment left for you.",
                 "GitHub refused the merge: 405 Base branch was modified. Review and try the merge again.",
                 "Note: the fix for your feedback pushed nothing",
@@ -253,6 +268,27 @@ mod tests {
                 "Reply: merge / changes: <feedback> / skip",
             ]
         );
+    }
+
+    #[test]
+    fn one_comment_from_others_is_named_and_none_says_nothing() {
+        let one = Question {
+            from_others: 1,
+            ..question()
+        };
+        assert!(
+            approval_text(&pr(), &one)
+                .contains("\n1 comment from others, not sent to the agent: read it on the PR.\n")
+        );
+        assert!(!approval_text(&pr(), &question()).contains("from others"));
+    }
+
+    #[test]
+    fn a_question_checkpointed_before_the_count_existed_reads_as_none() {
+        let mut old = serde_json::to_value(question()).unwrap();
+        old.as_object_mut().unwrap().remove("from_others");
+        let back: Question = serde_json::from_value(old).unwrap();
+        assert_eq!(back, question());
     }
 
     #[test]

@@ -24,16 +24,28 @@
 //!   agents are ignored.
 //! - **Humans** (any login that is not an app): inline comments on the current
 //!   head and the text of their COMMENTED / CHANGES_REQUESTED reviews of the
-//!   head are real. Left out: the PR author's thread replies (the worker or
-//!   the author answering a reviewer, not asking for a change), comments
-//!   addressed to a bot (`@coderabbitai ...`), empty ones. Other apps
-//!   (`dependabot[bot]`, ...) are ignored.
+//!   head are real when their author is trusted (below). Left out: the PR
+//!   author's thread replies (the worker or the author answering a reviewer,
+//!   not asking for a change), comments addressed to a bot
+//!   (`@coderabbitai ...`), empty ones. Other apps (`dependabot[bot]`, ...)
+//!   are ignored.
+//!
+//! Whose words reach a worker ([`is_trusted`]): a fix worker runs unattended
+//! with the GitHub token, and anyone on GitHub can comment on a public PR, so
+//! only two kinds of author get into `{comments}`: the configured reviewer
+//! bots (`review.bots`; GitHub gives apps `author_association` `NONE`, so
+//! the list is what trusts them), and people GitHub marks `OWNER`, `MEMBER`
+//! or `COLLABORATOR`. A human comment from anyone else (`CONTRIBUTOR`,
+//! `FIRST_TIME_CONTRIBUTOR`, `NONE`, or no association at all) that would
+//! have been a finding is not sent: its key goes to [`Triage::from_others`],
+//! and the approval question says how many there were, so the human decides.
+//! A human's `changes:` reply is not a PR comment and always goes through.
 
 use serde::{Deserialize, Serialize};
 
 use super::body;
 use super::coderabbit::{Reviewers, head_reviews, is_app_login};
-use crate::github::{Review, ReviewComment};
+use crate::github::{Association, Review, ReviewComment};
 use crate::ids::CommitSha;
 
 /// A problem to fix.
@@ -57,6 +69,11 @@ pub struct Triage {
     pub skipped_style: usize,
     /// Every comment counted: real + nitpicks + skipped_style.
     pub total: usize,
+    /// Keys of the comments that would be findings but come from people
+    /// without write access ([`is_trusted`]): never sent to a worker,
+    /// counted for the human.
+    #[serde(default)]
+    pub from_others: Vec<String>,
 }
 
 /// What a bot comment is, by its header.
@@ -140,20 +157,38 @@ pub fn triage(input: &TriageInput<'_>) -> Triage {
         if input.reviewers.is_reviewer(&comment.user) {
             bot_inline(comment, input.head, &bot_review_ids, &mut out);
         } else if is_human_request(comment, input) {
-            add(&mut out, Category::Real, || inline_finding(comment));
+            let finding = inline_finding(comment);
+            from_human(&mut out, finding, comment.association, input.reviewers);
         }
     }
     for review in input.reviews.iter().filter(|r| is_human_review(r, input)) {
-        add(&mut out, Category::Real, || Finding {
+        let finding = Finding {
             key: format!("review:{}", review.id),
             author: review.user.clone(),
             path: None,
             line: None,
             title: body::title(&review.body),
             body: review.body.trim().to_string(),
-        });
+        };
+        from_human(&mut out, finding, review.association, input.reviewers);
     }
     out
+}
+
+/// Whether `login`'s words may go into a fix worker's prompt: a configured
+/// reviewer bot, or someone GitHub marks OWNER, MEMBER or COLLABORATOR.
+pub fn is_trusted(login: &str, association: Association, reviewers: &Reviewers) -> bool {
+    reviewers.is_reviewer(login) || association.can_write()
+}
+
+/// A human's request is a real finding when its author is trusted; anyone
+/// else's is only counted.
+fn from_human(out: &mut Triage, finding: Finding, association: Association, who: &Reviewers) {
+    if is_trusted(&finding.author, association, who) {
+        add(out, Category::Real, || finding);
+    } else {
+        out.from_others.push(finding.key);
+    }
 }
 
 fn add(out: &mut Triage, category: Category, finding: impl FnOnce() -> Finding) {

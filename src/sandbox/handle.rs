@@ -1,7 +1,7 @@
 //! `RepoHandle`: builds one sandbox repository for a test or the demo, and
 //! reads back what the program did to it (PRs, comments, merges, deletions).
 
-use crate::github::ItemState;
+use crate::github::{Association, ItemState};
 use crate::ids::{IssueNumber, PrNumber, RepoSlug};
 
 use super::git::GitDir;
@@ -148,6 +148,24 @@ impl RepoHandle {
                 .expect("pull exists");
             pull.mergeable_state = state.map(str::to_string);
         });
+    }
+
+    /// How `login` is related to the repository from now on: GitHub's
+    /// `author_association` on everything they wrote (e.g. `Collaborator`
+    /// for someone with write access, `FirstTimeContributor` for a stranger).
+    /// Unset, anyone but the owner and the viewer is `NONE`.
+    pub fn set_association(&self, login: &str, association: Association) {
+        self.edit(|r, _, _| {
+            r.associations
+                .insert(login.to_ascii_lowercase(), association)
+        });
+    }
+
+    /// An inline comment someone leaves on the next pull request opened
+    /// through the API, at its head, the moment it opens: a reviewer who is
+    /// there before the program looks, with no race against it.
+    pub fn comment_on_next_pull(&self, spec: ReviewCommentSpec) {
+        self.edit(|r, _, _| r.comments_on_open.push(spec));
     }
 
     pub fn add_issue_comment(&self, number: u64, author: &str, body: &str) -> u64 {

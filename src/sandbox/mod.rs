@@ -3,7 +3,8 @@
 //! [`Sandbox::start`] serves it on `127.0.0.1` at a free port, in GitHub's
 //! JSON shapes (octocrab's models decode them), with GitHub's pagination,
 //! ETags, errors and authentication rule. Tests and the demo build its world
-//! through [`SandboxState`] / [`RepoHandle`], make it misbehave through
+//! through [`SandboxState`] / [`RepoHandle`] (who is a collaborator and who a
+//! stranger: GitHub's `author_association`), make it misbehave through
 //! [`Faults`], count calls in the [`RequestLog`], and can back a repository
 //! with a local bare git repository so branches, PR heads and squash merges
 //! are real commits. Per repository, a CI script and a CodeRabbit script make

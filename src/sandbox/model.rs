@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::github::ItemState;
+use crate::github::{Association, ItemState};
 use crate::ids::RepoSlug;
 
 use super::sim::{CiScript, CodeRabbitScript};
+use super::specs::ReviewCommentSpec;
 
 /// Everything the sandbox knows.
 #[derive(Debug)]
@@ -83,6 +84,12 @@ pub struct Repo {
     /// SHAs the CI script has already started on.
     pub ci_started: BTreeSet<String>,
     pub coderabbit: Option<CodeRabbitScript>,
+    /// How people are related to the repository, by lowercased login; the
+    /// owner is `OWNER` and anyone not listed `NONE` (see [`Repo::association`]).
+    pub associations: BTreeMap<String, Association>,
+    /// Inline comments people leave on the next pull request opened through
+    /// the API, the moment it opens.
+    pub comments_on_open: Vec<ReviewCommentSpec>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -107,8 +114,20 @@ impl Repo {
             ci: None,
             ci_started: BTreeSet::new(),
             coderabbit: None,
+            associations: BTreeMap::new(),
+            comments_on_open: Vec::new(),
             created_at: now(),
         }
+    }
+
+    /// GitHub's `author_association` of `login` here: `OWNER` for the
+    /// owner, what a test set, else `NONE` (apps included, as on GitHub).
+    pub fn association(&self, login: &str) -> Association {
+        if login.eq_ignore_ascii_case(&self.slug.owner) {
+            return Association::Owner;
+        }
+        let known = self.associations.get(&login.to_ascii_lowercase());
+        known.copied().unwrap_or(Association::None)
     }
 
     /// The next issue/PR number: both share one counter, as on GitHub.

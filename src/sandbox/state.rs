@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::github::Association;
 use crate::ids::RepoSlug;
 
 use super::handle::{RepoHandle, fake_sha};
@@ -103,6 +104,7 @@ impl SandboxState {
             repo.git_dir = git_dir;
             w.repos.retain(|r| !r.slug.same_as(&slug));
             w.repos.push(repo);
+            let_viewer_write(w);
         });
         RepoHandle::new(self.clone(), slug)
     }
@@ -114,9 +116,13 @@ impl SandboxState {
         Some(RepoHandle::new(self.clone(), slug))
     }
 
-    /// The login that API calls act as (default `octocat`).
+    /// The login that API calls act as (default `octocat`), a collaborator
+    /// on every repository.
     pub fn set_viewer(&self, login: &str) {
-        self.write(|w| w.viewer = login.to_string());
+        self.write(|w| {
+            w.viewer = login.to_string();
+            let_viewer_write(w);
+        });
     }
 
     /// Waits until `cond` holds, re-checking after every change; false on timeout.
@@ -147,6 +153,17 @@ impl SandboxState {
     /// The server's runtime, once a server runs on this state.
     pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
         self.inner.runtime.get().cloned()
+    }
+}
+
+/// The token's user pushes and merges everywhere in the sandbox, so GitHub
+/// would call it a `COLLABORATOR` (unless a test said otherwise).
+fn let_viewer_write(w: &mut World) {
+    let viewer = w.viewer.to_ascii_lowercase();
+    for repo in &mut w.repos {
+        repo.associations
+            .entry(viewer.clone())
+            .or_insert(Association::Collaborator);
     }
 }
 

@@ -327,21 +327,72 @@ fn describe(event: &Ev) -> Option<String> {
         Ev::ReviewDone {
             found: false,
             notice,
+            triage,
             ..
-        } => match notice {
-            Some(n) => format!("no CodeRabbit review ({n:?})"),
-            None => "no CodeRabbit review in time; going on".into(),
-        },
+        } => {
+            let what = match notice {
+                Some(n) => format!("no CodeRabbit review ({n:?})"),
+                None => "no CodeRabbit review in time; going on".into(),
+            };
+            format!("{what}{}", from_others(triage))
+        }
         Ev::ReviewDone { triage, .. } => format!(
-            "CodeRabbit reviewed: {} comment(s): {} real, {} nitpick(s), {} style",
+            "CodeRabbit reviewed: {} comment(s): {} real, {} nitpick(s), {} style{}",
             triage.total,
             triage.real.len(),
             triage.nitpicks,
-            triage.skipped_style
+            triage.skipped_style,
+            from_others(triage)
         ),
         Ev::FixFinished { pushed: Some(head) } => format!("the fix pushed {}", head.short()),
         Ev::FixFinished { pushed: None } => "the fix pushed nothing".into(),
         Ev::HeadMoved { head } => format!("the PR's head moved to {}", head.short()),
         _ => return None,
     })
+}
+
+/// The progress note's word on comments from people without write access.
+fn from_others(triage: &review::Triage) -> String {
+    match triage.from_others.len() {
+        0 => String::new(),
+        n => format!("; {n} from others, not sent to the agent"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review_done(found: bool, others: &[&str]) -> Ev {
+        Ev::ReviewDone {
+            head: CommitSha("a".repeat(40)),
+            found,
+            notice: None,
+            triage: review::Triage {
+                total: 2,
+                nitpicks: 2,
+                from_others: others.iter().map(|k| k.to_string()).collect(),
+                ..review::Triage::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_review_note_counts_comments_from_others() {
+        assert_eq!(
+            describe(&review_done(true, &["comment:1", "review:2"])).as_deref(),
+            Some(
+                "CodeRabbit reviewed: 2 comment(s): 0 real, 2 nitpick(s), 0 style; \
+                 2 from others, not sent to the agent"
+            )
+        );
+        assert_eq!(
+            describe(&review_done(true, &[])).as_deref(),
+            Some("CodeRabbit reviewed: 2 comment(s): 0 real, 2 nitpick(s), 0 style")
+        );
+        assert_eq!(
+            describe(&review_done(false, &["comment:1"])).as_deref(),
+            Some("no CodeRabbit review in time; going on; 1 from others, not sent to the agent")
+        );
+    }
 }

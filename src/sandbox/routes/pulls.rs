@@ -165,7 +165,11 @@ pub async fn create_pull(
                 repo.slug.owner, spec.head
             )));
         }
-        Ok(repo.insert_pull(ids, spec, head_sha, &viewer))
+        let n = repo.insert_pull(ids, spec, head_sha.clone(), &viewer);
+        for comment in std::mem::take(&mut repo.comments_on_open) {
+            repo.insert_review_comment(ids, n, comment, &head_sha);
+        }
+        Ok(n)
     })?;
     coderabbit::trigger(&app.state, &slug, n, Trigger::Opened);
     // GitHub works mergeability out after answering.
@@ -201,7 +205,7 @@ mod tests {
     use octocrab::models::pulls::{MergeableState, PullRequest};
     use serde_json::json;
 
-    use crate::sandbox::specs::PullSpec;
+    use crate::sandbox::specs::{PullSpec, ReviewCommentSpec};
     use crate::sandbox::testkit::{TestSandbox, all_pages};
 
     fn sandbox() -> TestSandbox {
@@ -330,6 +334,46 @@ mod tests {
         assert_eq!(
             (garbage.status, garbage.json()["message"].as_str()),
             (400, Some("Problems parsing JSON"))
+        );
+    }
+
+    #[tokio::test]
+    async fn comments_waiting_for_a_pull_arrive_with_it_at_its_head() {
+        let t = sandbox();
+        let repo = t.sandbox.repo("acme/widgets").unwrap();
+        repo.comment_on_next_pull(ReviewCommentSpec::new("mallory", "src/a.rs", 1, "Psst."));
+        repo.comment_on_next_pull(ReviewCommentSpec::new(
+            "alice",
+            "src/a.rs",
+            2,
+            "Check this.",
+        ));
+        repo.set_branch("feat/issue-1-x", &"1".repeat(40));
+        repo.set_branch("feat/issue-2-y", &"2".repeat(40));
+        let open = async |head: &str| {
+            let body = json!({"title": "t", "head": head, "base": "main"});
+            t.raw("POST", "/repos/acme/widgets/pulls", Some(body))
+                .await
+                .status
+        };
+        assert_eq!(open("feat/issue-1-x").await, 201);
+        let comments = repo.review_comments(crate::ids::PrNumber(1));
+        let seen: Vec<(&str, &str, &str)> = comments
+            .iter()
+            .map(|c| (c.author.as_str(), c.body.as_str(), c.commit_id.as_str()))
+            .collect();
+        let head = "1".repeat(40);
+        assert_eq!(
+            seen,
+            [
+                ("mallory", "Psst.", head.as_str()),
+                ("alice", "Check this.", head.as_str())
+            ]
+        );
+        assert_eq!(open("feat/issue-2-y").await, 201);
+        assert!(
+            repo.review_comments(crate::ids::PrNumber(2)).is_empty(),
+            "only the next one"
         );
     }
 }

@@ -107,13 +107,9 @@ pub fn issue_comment(base: &str, repo: &Repo, c: &IssueComment) -> Value {
     })
 }
 
-/// `OWNER` for the repository owner, `NONE` for everyone else (bots included).
+/// GitHub's `author_association` of `login` in `repo`.
 pub fn association(repo: &Repo, login: &str) -> &'static str {
-    if login.eq_ignore_ascii_case(&repo.slug.owner) {
-        "OWNER"
-    } else {
-        "NONE"
-    }
+    repo.association(login).as_str()
 }
 
 #[cfg(test)]

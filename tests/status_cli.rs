@@ -99,7 +99,7 @@ fn checkpoint(dir: &Path) -> (PathBuf, Store, RunId) {
         pid: 4242,
         start_ticks: 7,
     };
-    store.record_worker(run, three, worker).unwrap();
+    store.record_worker(run, three, worker, None).unwrap();
     (db, store, run)
 }
 

@@ -17,7 +17,7 @@ use crate::ids::IssueNumber;
 
 const ISSUE_COLUMNS: &str = "run_id, issue, title, wave, state, branch, pr, head_sha, worktree, \
      attempts, ci_fix_attempts, review_rounds, review_step, last_error, skip_reason, cost_usd, \
-     worker_pid, worker_start_ticks, session_id, session_kind, activity, started_at, finished_at, \
+     worker_pid, worker_start_ticks, worker_mark, session_id, session_kind, activity, started_at, finished_at, \
      updated_at";
 
 fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
@@ -52,6 +52,7 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
         skip_reason: row.get("skip_reason")?,
         cost_usd: row.get("cost_usd")?,
         worker,
+        worker_mark: row.get("worker_mark")?,
         session: session_id.map(|id| SessionRef {
             id,
             kind: session_kind.unwrap_or_default(),
@@ -245,6 +246,7 @@ impl Store {
         run: RunId,
         issue: IssueNumber,
         worker: WorkerRef,
+        mark: Option<&str>,
     ) -> Result<()> {
         self.write(|tx| {
             load_issue_in(tx, run, issue)?;
@@ -254,13 +256,15 @@ impl Store {
                 NewEvent::issue(run, issue, event_kind::WORKER_STARTED).detail(detail),
             )?;
             tx.execute(
-                "UPDATE run_issues SET worker_pid = ?3, worker_start_ticks = ?4, updated_at = ?5
+                "UPDATE run_issues SET worker_pid = ?3, worker_start_ticks = ?4, worker_mark = ?5,
+                     updated_at = ?6
                  WHERE run_id = ?1 AND issue = ?2",
                 params![
                     run,
                     issue,
                     worker.pid,
                     u64_to_sql(worker.start_ticks)?,
+                    mark,
                     now_text()
                 ],
             )?;
@@ -281,8 +285,8 @@ impl Store {
                 NewEvent::issue(run, issue, event_kind::WORKER_CLEARED).detail(detail),
             )?;
             tx.execute(
-                "UPDATE run_issues SET worker_pid = NULL, worker_start_ticks = NULL, activity = NULL,
-                     updated_at = ?3
+                "UPDATE run_issues SET worker_pid = NULL, worker_start_ticks = NULL, worker_mark = NULL,
+                     activity = NULL, updated_at = ?3
                  WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, now_text()],
             )?;

@@ -256,6 +256,9 @@ pub struct IssueRow {
     pub skip_reason: Option<String>,
     pub cost_usd: f64,
     pub worker: Option<WorkerRef>,
+    /// The environment entry every process of that worker carries
+    /// (`AUTO_MILESTONE_WORKER=...`).
+    pub worker_mark: Option<String>,
     /// The agent session of the issue's last interrupted worker, which the
     /// next worker of the same kind continues.
     pub session: Option<SessionRef>,

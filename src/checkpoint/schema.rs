@@ -163,11 +163,13 @@ CREATE INDEX worktrees_by_run ON worktrees (run_id, id);
 CREATE UNIQUE INDEX one_live_worktree_per_path ON worktrees (run_id, path)
     WHERE removed_at IS NULL;
 "#,
-    // 2: the agent's session (to continue it after an interruption) and its
-    // live activity (what `status` shows while a worker runs).
+    // 2: the agent's session (to continue it after an interruption), the
+    // worker's mark (the environment entry its processes carry, to find them
+    // after a crash) and its live activity (what `status` shows).
     r#"
 ALTER TABLE run_issues ADD COLUMN session_id TEXT CHECK (session_id IS NULL OR session_id <> '');
 ALTER TABLE run_issues ADD COLUMN session_kind TEXT;
+ALTER TABLE run_issues ADD COLUMN worker_mark TEXT;
 ALTER TABLE run_issues ADD COLUMN activity TEXT
     CONSTRAINT activity_is_json CHECK (activity IS NULL OR json_valid(activity));
 "#,

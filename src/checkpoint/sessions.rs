@@ -124,7 +124,7 @@ mod tests {
             pid: 42,
             start_ticks: 7,
         };
-        store.record_worker(run, issue, worker).unwrap();
+        store.record_worker(run, issue, worker, None).unwrap();
         store.clear_worker(run, issue).unwrap();
         assert_eq!(store.load_issue(run, issue).unwrap().activity, None);
     }

@@ -55,8 +55,8 @@ store_command!(
 );
 store_command!(
     /// Command: record the worker process now running for an issue.
-    RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef } -> ()
-        = |s, m| s.record_worker(m.run, m.issue, m.worker)
+    RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef, mark: String } -> ()
+        = |s, m| s.record_worker(m.run, m.issue, m.worker, Some(&m.mark))
 );
 store_command!(
     /// Command: forget the issue's worker process (it has exited).

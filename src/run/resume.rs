@@ -20,7 +20,7 @@ use crate::ids::IssueNumber;
 use crate::messages::checkpoint::{OpenQuestions, SetBudget};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
-use crate::worker::{ProcessIdentity, kill_group_if_same};
+use crate::worker::{ProcessIdentity, stop_leftover};
 
 /// Skips the scheduler made because a blocker failed start with this; a
 /// human's skip does not, and is never reopened.
@@ -122,7 +122,8 @@ async fn stop_leftover_worker(
         pid: worker.pid,
         start_ticks: worker.start_ticks,
     };
-    let outcome = kill_group_if_same(identity, grace).await;
+    let mark = row.worker_mark.as_deref().unwrap_or_default();
+    let outcome = stop_leftover(identity, grace, mark).await;
     tracing::info!(
         issue = row.issue.0,
         pid = worker.pid,

@@ -49,6 +49,7 @@ pub fn issue(n: u64, title: &str, wave: u32) -> IssueRow {
         skip_reason: None,
         cost_usd: 0.0,
         worker: None,
+        worker_mark: None,
         session: None,
         activity: None,
         started_at: None,

@@ -48,6 +48,8 @@ fn issue(row: &IssueRow, now: Timestamp) -> Value {
         "skip_reason": row.skip_reason,
         "cost_usd": row.cost_usd,
         "worker_pid": row.worker.map(|w| w.pid),
+        "activity": row.worker.and(row.activity.clone()),
+        "session_id": row.session.as_ref().map(|s| s.id.clone()),
         "started_at": ts(row.started_at),
         "finished_at": ts(row.finished_at),
         "updated_at": ts(Some(row.updated_at)),

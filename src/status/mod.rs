@@ -19,9 +19,10 @@ use crate::cli::CliError;
 use crate::cli::args::{CommonArgs, StatusArgs};
 use crate::cli::context;
 use crate::cli::exit::Exit;
-use crate::ids::RepoSlug;
+use crate::ids::{IssueNumber, RepoSlug};
 use crate::plan::Target;
 use crate::run::context::under_root;
+use crate::worker::Activity;
 
 /// How to start a run, for messages that find none.
 const START_HINT: &str =
@@ -89,9 +90,21 @@ fn find_run(
     })
 }
 
+/// What each issue's running worker is doing, as the run last recorded it.
+pub fn recorded_activity(issues: &[IssueRow]) -> BTreeMap<IssueNumber, String> {
+    issues
+        .iter()
+        .filter(|row| row.worker.is_some())
+        .filter_map(|row| {
+            let activity: Activity = serde_json::from_value(row.activity.clone()?).ok()?;
+            Some((row.issue, format!("agent: {}", activity.describe())))
+        })
+        .collect()
+}
+
 /// The tree, and for an interrupted run what a resume would do and how.
 fn show(run: &RunRow, issues: &[IssueRow], now: Timestamp) -> String {
-    let activity = BTreeMap::new();
+    let activity = recorded_activity(issues);
     let mut out = tree::render(&TreeInput {
         run,
         issues,
@@ -175,5 +188,22 @@ mod tests {
         );
         let text = show(&run(RunStatus::Partial), &issues(), at(725));
         assert!(!text.contains("--resume"), "{text}");
+    }
+
+    #[test]
+    fn a_running_worker_shows_the_tool_its_agent_runs() {
+        let mut rows = issues();
+        let line = r#"{"type":"assistant","message":{"id":"m1","content":[{"type":"tool_use","name":"Bash","input":{"command":"cargo test"}}]}}"#;
+        let mut activity = Activity::default();
+        activity.feed(line);
+        for row in &mut rows {
+            row.activity = Some(serde_json::to_value(&activity).unwrap());
+        }
+        let shown = recorded_activity(&rows);
+        let with_worker: Vec<_> = rows.iter().filter(|r| r.worker.is_some()).map(|r| r.issue).collect();
+        assert_eq!(shown.keys().copied().collect::<Vec<_>>(), with_worker, "only live workers");
+        assert!(shown.values().all(|a| a == "agent: Bash: cargo test · turn 1"), "{shown:?}");
+        let text = show(&run(RunStatus::Running), &rows, at(725));
+        assert!(text.contains("agent: Bash: cargo test · turn 1"), "{text}");
     }
 }

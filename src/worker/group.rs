@@ -1,11 +1,9 @@
-//! Process groups: signalling a whole group, telling whether any member is
-//! still running, and the SIGTERM → grace → SIGKILL sequence. Reads `/proc`,
-//! so liveness is Linux-only; elsewhere `kill(-pgid, 0)` alone decides.
+//! Processes as `/proc` shows them, and signals: the fields of
+//! `/proc/<pid>/stat` we use, a process's environment, the clock tick rate,
+//! and signalling one process or a whole group without ever hitting pid 0,
+//! 1 or -1.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use super::stop::{StopLevel, StopSignal};
+use std::time::Duration;
 
 /// The fields of `/proc/<pid>/stat` we use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -46,24 +44,19 @@ pub(crate) fn read_stat(pid: i32) -> Option<ProcStat> {
     parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-/// Every process now in `/proc`, by its stat.
-fn all_processes() -> impl Iterator<Item = ProcStat> {
+/// Every process now in `/proc`, with its stat.
+pub(crate) fn all_processes() -> impl Iterator<Item = (i32, ProcStat)> {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(read_stat)
+        .filter_map(|pid| Some((pid, read_stat(pid)?)))
 }
 
-/// The CPU time used by every process of group `pgid`, in clock ticks.
-pub(crate) fn group_cpu_ticks(pgid: i32) -> u64 {
-    if pgid <= 1 {
-        return 0;
-    }
-    all_processes()
-        .filter(|stat| stat.pgrp == pgid)
-        .map(|stat| stat.cpu_ticks)
-        .sum()
+/// Whether process `pid`'s environment holds the entry `entry` (`NAME=value`).
+pub(crate) fn has_env(pid: i32, entry: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|&b| b == 0).any(|e| e == entry.as_bytes()))
 }
 
 /// The kernel's clock tick rate for `/proc` times (`sysconf(_SC_CLK_TCK)`).
@@ -73,85 +66,36 @@ pub(crate) fn clock_ticks_per_second() -> u64 {
     u64::try_from(rate).ok().filter(|&r| r > 0).unwrap_or(100)
 }
 
-/// Sends `signal` to every process in group `pgid`; a group that is already
-/// gone is not an error.
-pub(crate) fn signal_group(pgid: i32, signal: i32) {
-    if pgid <= 1 {
-        return; // kill(-1) and kill(0) would hit far more than one worker
-    }
+/// Sends `signal` to every process in group `pgid` (`target` < 0) or to one
+/// process (`target` > 0); one already gone is not an error.
+fn kill(target: i32, signal: i32) {
     // SAFETY: kill has no memory-safety preconditions.
-    let rc = unsafe { libc::kill(-pgid, signal) };
+    let rc = unsafe { libc::kill(target, signal) };
     if rc == -1 {
         let err = std::io::Error::last_os_error();
         if err.raw_os_error() != Some(libc::ESRCH) {
-            tracing::warn!(pgid, signal, error = %err, "could not signal worker process group");
+            tracing::warn!(target, signal, error = %err, "could not signal a worker process");
         }
     }
 }
 
-/// SIGTERM, then SIGCONT so members stopped by job control (a background
-/// read from the terminal, say) wake up to handle it.
-pub(crate) fn terminate_group(pgid: i32) {
-    signal_group(pgid, libc::SIGTERM);
-    signal_group(pgid, libc::SIGCONT);
+/// Sends `signal` to every process in group `pgid`.
+pub(crate) fn signal_group(pgid: i32, signal: i32) {
+    if pgid > 1 {
+        kill(-pgid, signal); // kill(-1) and kill(0) would hit far more than one worker
+    }
 }
 
-/// Whether any member of group `pgid` is still running. Zombies do not count:
-/// orphans are reaped by PID 1, and in a container that may never happen.
-pub(crate) fn group_alive(pgid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    if pgid <= 1 || unsafe { libc::kill(-pgid, 0) } == -1 {
-        return false;
+/// Sends `signal` to process `pid`.
+pub(crate) fn signal_pid(pid: i32, signal: i32) {
+    if pid > 1 {
+        kill(pid, signal);
     }
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
-    if !Path::new("/proc/self/stat").exists() {
-        return true;
-    }
-    all_processes().any(|stat| stat.pgrp == pgid && stat.is_running())
 }
 
 /// How often to look again while waiting for processes we cannot await.
 pub(crate) fn poll_interval(within: Duration) -> Duration {
     (within / 20).clamp(Duration::from_millis(2), Duration::from_millis(200))
-}
-
-/// Polls until the group has no running member or `limit` passes; returns
-/// whether it is gone. Returns early (false) when `stop` reaches `Immediate`.
-pub(crate) async fn wait_group_gone(pgid: i32, limit: Duration, stop: Option<&StopSignal>) -> bool {
-    let deadline = Instant::now() + limit;
-    let tick = poll_interval(limit);
-    loop {
-        if !group_alive(pgid) {
-            return true;
-        }
-        if Instant::now() >= deadline || stop.is_some_and(|s| s.level() == StopLevel::Immediate) {
-            return false;
-        }
-        tokio::time::sleep(tick).await;
-    }
-}
-
-/// SIGTERM → up to `grace` → SIGKILL for a group we cannot `wait` on (its
-/// leader is gone or is not our child). Returns whether anything was running.
-pub(crate) async fn sweep_group(pgid: i32, grace: Duration, stop: Option<&StopSignal>) -> bool {
-    if !group_alive(pgid) {
-        return false;
-    }
-    let immediate = stop.is_some_and(|s| s.level() == StopLevel::Immediate);
-    if !immediate {
-        terminate_group(pgid);
-    }
-    if immediate || !wait_group_gone(pgid, grace, stop).await {
-        signal_group(pgid, libc::SIGKILL);
-        // SIGKILL cannot be ignored; the wait only covers exit bookkeeping
-        // and processes stuck in uninterruptible sleep.
-        if !wait_group_gone(pgid, Duration::from_secs(5), None).await {
-            tracing::warn!(pgid, "worker process group still has members after SIGKILL");
-        }
-    }
-    true
 }
 
 #[cfg(test)]
@@ -175,44 +119,27 @@ mod tests {
     }
 
     #[test]
-    fn own_process_reads_as_running() {
-        let stat = read_stat(std::process::id() as i32).expect("/proc/self/stat");
+    fn own_process_reads_as_running_with_its_environment() {
+        let me = std::process::id() as i32;
+        let stat = read_stat(me).expect("/proc/self/stat");
         assert!(stat.is_running());
         assert!(stat.start_ticks > 0);
-        assert!(
-            !ProcStat {
-                state: 'Z',
-                pgrp: 1,
-                start_ticks: 1,
-                cpu_ticks: 0,
-            }
-            .is_running()
-        );
-    }
-
-    #[test]
-    fn a_busy_group_accumulates_cpu_ticks() {
-        use std::os::unix::process::CommandExt;
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let pgid = child.id() as i32;
-        let mut most = 0;
-        while child.try_wait().unwrap().is_none() {
-            most = most.max(group_cpu_ticks(pgid));
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(most > 0, "a busy loop shows CPU time in its group");
-        assert_eq!(group_cpu_ticks(pgid), 0, "an empty group has none");
+        let zombie = ProcStat {
+            state: 'Z',
+            ..stat
+        };
+        assert!(!zombie.is_running());
+        let path = format!("PATH={}", std::env::var("PATH").unwrap());
+        assert!(has_env(me, &path));
+        assert!(!has_env(me, "PATH=/nowhere-at-all"));
         assert!(clock_ticks_per_second() >= 1);
     }
 
     #[test]
-    fn refuses_to_signal_special_groups() {
-        assert!(!group_alive(0));
-        assert!(!group_alive(1));
+    fn refuses_to_signal_special_processes() {
         signal_group(0, 0); // must be a no-op, not kill(0, ..)
+        signal_group(1, 0);
+        signal_pid(1, 0);
+        signal_pid(-1, 0);
     }
 }

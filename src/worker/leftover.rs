@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::family::Family;
 use super::group;
 
 /// A process as recorded at spawn: pid plus start time in clock ticks after
@@ -17,7 +18,7 @@ pub struct ProcessIdentity {
     pub start_ticks: u64,
 }
 
-/// What `kill_group_if_same` found.
+/// What `stop_leftover` found.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Leftover {
     /// No running process has this pid and start time: nothing to do.
@@ -47,22 +48,36 @@ impl ProcessIdentity {
     }
 }
 
-/// Stops the process group of a worker left over from an earlier
-/// orchestrator: SIGTERM, up to `grace`, SIGKILL; only if the leader is still
-/// the same process (pid and start time both match).
+/// Stops what is left of a worker from an earlier orchestrator: its whole
+/// family (SIGTERM, up to `grace`, SIGKILL), found by its group and by its
+/// `mark` (the environment entry every process of the worker inherited; see
+/// `family`), among processes started since the recorded leader.
 ///
-/// A leader that already died (a SIGKILLed orchestrator takes it along
-/// through PDEATHSIG) may leave grandchildren in its group; those are not
-/// touched here, because once the leader is gone nothing proves the group
-/// id was not reused.
-pub async fn kill_group_if_same(identity: ProcessIdentity, grace: Duration) -> Leftover {
-    if !identity.is_alive() {
+/// - The leader still runs (pid and start time both match), or is gone (a
+///   SIGKILLed orchestrator takes it along through PDEATHSIG) while its
+///   tools, in sessions of their own or re-parented to init, still run:
+///   everything found is stopped.
+/// - A process now holding the leader's pid with another start time means
+///   the number was reused: only marked processes are touched, never that
+///   group.
+pub async fn stop_leftover(identity: ProcessIdentity, grace: Duration, mark: &str) -> Leftover {
+    let reused = group::read_stat(identity.pgid())
+        .is_some_and(|s| s.is_running() && s.start_ticks != identity.start_ticks);
+    let family = Family {
+        // A pgid of 0 matches no group: only the mark finds members.
+        pgid: if reused { 0 } else { identity.pgid() },
+        mark: mark.to_string(),
+        since: identity.start_ticks,
+    };
+    let found = family.members().len();
+    if found == 0 {
         return Leftover::Gone;
     }
     tracing::warn!(
         pid = identity.pid,
-        "stopping a worker left over from an earlier run"
+        processes = found,
+        "stopping what a worker of an earlier run left running"
     );
-    group::sweep_group(identity.pgid(), grace, None).await;
+    family.sweep(grace, None).await;
     Leftover::Stopped
 }

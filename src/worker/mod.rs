@@ -2,6 +2,7 @@
 //! event stream, timeouts, the stall watchdog and stopping.
 
 pub mod environment;
+mod family;
 mod group;
 mod leftover;
 mod process;
@@ -19,7 +20,8 @@ mod watchdog;
 mod tests;
 
 pub use environment::WorkerEnv;
-pub use leftover::{Leftover, ProcessIdentity, kill_group_if_same};
+pub use family::MARK_VAR;
+pub use leftover::{Leftover, ProcessIdentity, stop_leftover};
 pub use process::{
     SpawnError, TimeoutKind, WorkerExit, WorkerKind, WorkerOutcome, WorkerSpec, spawn, spawn_in,
 };

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
+use super::family::{self, Family};
 use super::leftover::ProcessIdentity;
 use super::registry::Registry;
 use super::running::RunningWorker;
@@ -101,7 +102,7 @@ pub enum TimeoutKind {
 pub enum WorkerExit {
     Exited(i32),
     /// Killed by a signal that `wait` did not send: a crash, or another
-    /// party such as `Registry::kill_all_now` or `kill_group_if_same`.
+    /// party such as `Registry::kill_all_now` or `stop_leftover`.
     Signaled(i32),
     TimedOut(TimeoutKind),
     /// Stopped on request (shutdown).
@@ -199,7 +200,8 @@ pub fn spawn_in(
         })?),
         None => Stdio::null(),
     };
-    let command = command(&spec, &log, stdin).map_err(log_error)?;
+    let mark = family::new_mark();
+    let command = command(&spec, &log, stdin, &mark).map_err(log_error)?;
     let child = spawner::spawn(command).map_err(spawn_error)?;
     let pid = child
         .id()
@@ -211,7 +213,12 @@ pub fn spawn_in(
             start_ticks: 0,
         }
     });
-    registry.add(identity);
+    let family = Family {
+        pgid: identity.pgid(),
+        mark,
+        since: identity.start_ticks,
+    };
+    registry.add(identity, family.clone());
     tracing::info!(
         pid,
         kind = spec.kind.as_str(),
@@ -221,6 +228,7 @@ pub fn spawn_in(
     Ok(RunningWorker::new(
         child,
         identity,
+        family,
         &spec,
         output_start,
         registry,
@@ -246,15 +254,18 @@ fn header(spec: &WorkerSpec, program: &str) -> String {
     )
 }
 
-fn command(spec: &WorkerSpec, log: &File, stdin: Stdio) -> io::Result<Command> {
+fn command(spec: &WorkerSpec, log: &File, stdin: Stdio, mark: &str) -> io::Result<Command> {
     let mut command = Command::new(&spec.argv[0]);
     for name in &spec.env_remove {
         command.env_remove(name);
     }
+    let (mark_name, mark_value) = mark.split_once('=').unwrap_or((mark, ""));
     command
         .args(&spec.argv[1..])
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        // Every process the worker starts inherits it: see `family`.
+        .env(mark_name, mark_value)
         // A headless worker must never wait for input: stdin is closed, or a
         // file that ends.
         .stdin(stdin)
@@ -271,8 +282,8 @@ fn command(spec: &WorkerSpec, log: &File, stdin: Stdio) -> io::Result<Command> {
 
 /// Asks the kernel to SIGKILL the worker when the thread that forked it
 /// exits; `spawner` makes that thread live as long as the process. Only the
-/// worker itself is covered; its own children are left to the group sweep or,
-/// after a crash, to `kill_group_if_same` on resume.
+/// worker itself is covered; its own children are left to the family sweep
+/// or, after a crash, to `stop_leftover` on resume.
 #[cfg(target_os = "linux")]
 fn die_with_orchestrator(command: &mut Command) {
     // SAFETY: getpid has no preconditions.

@@ -1,18 +1,19 @@
-//! The process-wide list of live worker process groups, so a second Ctrl-C or
-//! a panic hook can kill every worker without asking the actors that own them.
+//! The process-wide list of live workers, so a second Ctrl-C or a panic hook
+//! can kill every worker without asking the actors that own them. (Issue 9
+//! moves this into the supervision tree; a signal handler still needs it.)
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::group;
+use super::family::Family;
 use super::leftover::ProcessIdentity;
 
-/// Worker process groups by group id (the leader's pid). An entry is added at
-/// spawn and removed once no member of the group is left.
+/// Live workers by group id (the leader's pid): the leader and its family.
+/// An entry is added at spawn and removed once the worker has been waited for.
 #[derive(Debug, Default)]
 pub struct Registry {
-    groups: Mutex<BTreeMap<i32, ProcessIdentity>>,
+    workers: Mutex<BTreeMap<i32, (ProcessIdentity, Family)>>,
 }
 
 static GLOBAL: Registry = Registry::new();
@@ -20,7 +21,7 @@ static GLOBAL: Registry = Registry::new();
 impl Registry {
     pub const fn new() -> Self {
         Registry {
-            groups: Mutex::new(BTreeMap::new()),
+            workers: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -31,48 +32,52 @@ impl Registry {
 
     // A panic elsewhere must not stop us from killing workers, so a poisoned
     // lock is used as is: the map is valid after any single insert or remove.
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<i32, ProcessIdentity>> {
-        self.groups.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<i32, (ProcessIdentity, Family)>> {
+        self.workers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn add(&self, identity: ProcessIdentity) {
-        self.lock().insert(identity.pgid(), identity);
+    pub(crate) fn add(&self, identity: ProcessIdentity, family: Family) {
+        self.lock().insert(identity.pgid(), (identity, family));
     }
 
     pub(crate) fn remove(&self, identity: &ProcessIdentity) {
         self.lock().remove(&identity.pgid());
     }
 
-    /// The groups currently registered (leaders, by identity).
+    /// The workers currently registered (leaders, by identity).
     pub fn live(&self) -> Vec<ProcessIdentity> {
-        self.lock().values().copied().collect()
+        self.lock().values().map(|(id, _)| *id).collect()
     }
 
-    /// SIGKILL every registered group at once: the second Ctrl-C, a panic.
-    /// Synchronous and allocation-light so it can run from a panic hook.
+    fn families(&self) -> Vec<Family> {
+        self.lock().values().map(|(_, f)| f.clone()).collect()
+    }
+
+    /// SIGKILL every registered worker's family at once: the second Ctrl-C,
+    /// a panic.
     pub fn kill_all_now(&self) {
-        let groups = self.lock();
-        for pgid in groups.keys() {
-            group::signal_group(*pgid, libc::SIGKILL);
+        let families = self.families();
+        for family in &families {
+            family.signal(libc::SIGKILL);
         }
-        if !groups.is_empty() {
-            tracing::warn!(groups = groups.len(), "killed every worker process group");
+        if !families.is_empty() {
+            tracing::warn!(workers = families.len(), "killed every worker");
         }
     }
 
-    /// SIGTERM every registered group, wait up to `grace` for all of them,
-    /// then SIGKILL whatever is left. The owners' `wait` calls still collect
-    /// the exits and unregister.
+    /// SIGTERM every registered worker's family, wait up to `grace` for all
+    /// of them, then SIGKILL whatever is left. The owners' `wait` calls still
+    /// collect the exits and unregister.
     pub async fn terminate_all(&self, grace: Duration) {
-        let pgids: Vec<i32> = self.lock().keys().copied().collect();
-        for pgid in &pgids {
-            group::terminate_group(*pgid);
+        let families = self.families();
+        for family in &families {
+            family.terminate();
         }
         let deadline = tokio::time::Instant::now() + grace;
-        for pgid in &pgids {
+        for family in &families {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if !group::wait_group_gone(*pgid, left, None).await {
-                group::signal_group(*pgid, libc::SIGKILL);
+            if !family.wait_gone(left, None).await {
+                family.signal(libc::SIGKILL);
             }
         }
     }

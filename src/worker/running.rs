@@ -13,7 +13,7 @@ use tokio::process::Child;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::group;
+use super::family::Family;
 use super::leftover::ProcessIdentity;
 use super::process::{TimeoutKind, WorkerExit, WorkerOutcome, WorkerSpec, open_log};
 use super::registry::Registry;
@@ -40,6 +40,7 @@ pub enum WorkerUpdate {
 pub struct RunningWorker {
     child: Child,
     identity: ProcessIdentity,
+    family: Family,
     log_path: PathBuf,
     cwd: PathBuf,
     wall_timeout: Duration,
@@ -63,6 +64,7 @@ impl RunningWorker {
     pub(crate) fn new(
         child: Child,
         identity: ProcessIdentity,
+        family: Family,
         spec: &WorkerSpec,
         output_start: u64,
         registry: &'static Registry,
@@ -70,6 +72,7 @@ impl RunningWorker {
         RunningWorker {
             child,
             identity,
+            family,
             log_path: spec.log_path.clone(),
             cwd: spec.cwd.clone(),
             wall_timeout: spec.wall_timeout,
@@ -90,6 +93,12 @@ impl RunningWorker {
     /// Pid and start time, to recognise this process after a crash.
     pub fn identity(&self) -> ProcessIdentity {
         self.identity
+    }
+
+    /// The environment entry every process of this worker carries, to find
+    /// them all after a crash.
+    pub fn mark(&self) -> &str {
+        &self.family.mark
     }
 
     pub fn log_path(&self) -> &std::path::Path {
@@ -119,8 +128,8 @@ impl RunningWorker {
                 WorkerExit::Stopped
             }
         };
-        // Grandchildren the worker started must not outlive it.
-        if group::sweep_group(self.identity.pgid(), self.grace, Some(&stop)).await {
+        // Whatever the worker started must not outlive it.
+        if self.family.sweep(self.grace, Some(&stop)).await {
             tracing::info!(pid = self.pid(), "stopped processes the worker left behind");
         }
         self.registry.remove(&self.identity);
@@ -139,7 +148,7 @@ impl RunningWorker {
         let mut reads = ticker(READ_EVERY);
         let mut samples = ticker(sample_interval(self.stall_timeout));
         let mut watchdog = Watchdog::new(self.stall_timeout, self.started);
-        let sampler = Sampler::new(self.identity.pgid(), &self.log_path, &self.cwd);
+        let sampler = Sampler::new(self.family.clone(), &self.log_path, &self.cwd);
         loop {
             tokio::select! {
                 biased;
@@ -196,12 +205,11 @@ impl RunningWorker {
         }
     }
 
-    /// SIGTERM the group and give the leader `grace` to exit (less if `stop`
-    /// escalates to kill-now), then SIGKILL the group and reap the leader.
+    /// SIGTERM the family and give the leader `grace` to exit (less if
+    /// `stop` escalates to kill-now), then SIGKILL it and reap the leader.
     async fn stop_leader(&mut self, stop: &StopSignal) {
-        let pgid = self.identity.pgid();
         if stop.level() < StopLevel::Immediate {
-            group::terminate_group(pgid);
+            self.family.terminate();
             tokio::select! {
                 biased;
                 _ = self.child.wait() => return,
@@ -209,7 +217,7 @@ impl RunningWorker {
                 () = tokio::time::sleep(self.grace) => {}
             }
         }
-        group::signal_group(pgid, libc::SIGKILL);
+        self.family.signal(libc::SIGKILL);
         if let Err(error) = self.child.wait().await {
             tracing::error!(pid = self.pid(), %error, "could not reap the killed worker");
         }
@@ -239,7 +247,7 @@ impl RunningWorker {
 impl Drop for RunningWorker {
     fn drop(&mut self) {
         if !self.finished {
-            group::signal_group(self.identity.pgid(), libc::SIGKILL);
+            self.family.signal(libc::SIGKILL);
             self.registry.remove(&self.identity);
         }
     }

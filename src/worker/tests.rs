@@ -474,7 +474,7 @@ async fn a_worker_dies_with_a_sigkilled_orchestrator() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    kill_group_if_same(worker, Duration::ZERO).await;
+    stop_leftover(worker, Duration::ZERO, "").await;
     panic!("the worker outlived its SIGKILLed orchestrator");
 }
 
@@ -524,10 +524,54 @@ async fn registry_terminate_all_escalates_after_the_grace() {
 }
 
 #[tokio::test]
+async fn what_a_dead_leader_left_is_stopped_by_its_group_and_its_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    // The leader starts a child in its group, one in a session of its own
+    // (as Claude Code runs its Bash tool), and one in its own session with
+    // the worker's mark taken out of its environment (standing for any
+    // process that is not the worker's); then it dies, as a worker
+    // SIGKILLed with its orchestrator would.
+    let spec = spec(
+        dir.path(),
+        "sleep 1000 & echo $! > grouped; setsid sleep 1000 & echo $! > session; \
+         setsid env -u AUTO_MILESTONE_WORKER sleep 1000 & echo $! > foreign; echo ready; exit 0",
+    );
+    let log = spec.log_path.clone();
+    let worker = spawn(spec).unwrap();
+    let (identity, mark) = (worker.identity(), worker.mark().to_string());
+    until_logged(&log, "ready").await;
+    // The orchestrator died: no wait, no sweep.
+    std::mem::forget(worker);
+    let pid = |name: &str| pid_from(&dir.path().join(name));
+    let (grouped, session, foreign) = (pid("grouped"), pid("session"), pid("foreign"));
+    for _ in 0..400 {
+        if !identity.is_alive() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!identity.is_alive(), "the leader exited");
+    assert!(running(grouped) && running(session) && running(foreign));
+    assert_eq!(
+        stop_leftover(identity, Duration::from_millis(200), &mark).await,
+        Leftover::Stopped
+    );
+    assert!(!running(grouped), "the group's member is stopped");
+    assert!(!running(session), "the marked process in its own session is stopped");
+    assert!(running(foreign), "a process without the mark is left alone");
+    unsafe { libc::kill(foreign as i32, libc::SIGKILL) };
+    assert_eq!(
+        stop_leftover(identity, Duration::from_millis(200), &mark).await,
+        Leftover::Gone
+    );
+}
+
+#[tokio::test]
 async fn leftovers_are_recognised_by_pid_and_start_time() {
     let dir = tempfile::tempdir().unwrap();
     let worker = spawn(spec(dir.path(), "sleep 1000")).unwrap();
     let identity = worker.identity();
+    let mark = worker.mark().to_string();
     assert!(identity.start_ticks > 0);
     assert!(identity.is_alive());
     let reused = ProcessIdentity {
@@ -539,7 +583,7 @@ async fn leftovers_are_recognised_by_pid_and_start_time() {
         "same pid, other start time: another process"
     );
     assert_eq!(
-        kill_group_if_same(reused, Duration::from_millis(100)).await,
+        stop_leftover(reused, Duration::from_millis(100), &mark).await,
         Leftover::Gone
     );
     assert!(
@@ -548,7 +592,7 @@ async fn leftovers_are_recognised_by_pid_and_start_time() {
     );
 
     assert_eq!(
-        kill_group_if_same(identity, Duration::from_millis(100)).await,
+        stop_leftover(identity, Duration::from_millis(100), &mark).await,
         Leftover::Stopped
     );
     assert!(!identity.is_alive());
@@ -557,7 +601,7 @@ async fn leftovers_are_recognised_by_pid_and_start_time() {
         WorkerExit::Signaled(libc::SIGTERM)
     );
     assert_eq!(
-        kill_group_if_same(identity, Duration::from_millis(100)).await,
+        stop_leftover(identity, Duration::from_millis(100), &mark).await,
         Leftover::Gone
     );
 }

@@ -2,7 +2,9 @@
 //! time while it works: its test suite runs (CPU time in its process group),
 //! or it edits files. A worker counts as stalled only when its output, the
 //! CPU time of its whole process group and its working tree all stay the
-//! same for the stall timeout. `Watchdog` is the decision (pure, driven by
+//! same for the stall timeout. "Whole process group" means the worker's
+//! family (see `family`): its group and the processes its tools started in
+//! sessions of their own. `Watchdog` is the decision (pure, driven by
 //! samples); `Sampler` takes the samples.
 
 use std::collections::hash_map::DefaultHasher;
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::family::Family;
 use super::group;
 use crate::git::Git;
 
@@ -122,15 +125,15 @@ pub fn sample_interval(limit: Duration) -> Duration {
 /// Takes samples of one worker.
 #[derive(Debug)]
 pub struct Sampler {
-    pgid: i32,
+    family: Family,
     log: PathBuf,
     tree: Git,
 }
 
 impl Sampler {
-    pub fn new(pgid: i32, log: &Path, cwd: &Path) -> Self {
+    pub fn new(family: Family, log: &Path, cwd: &Path) -> Self {
         Sampler {
-            pgid,
+            family,
             log: log.to_path_buf(),
             tree: Git::new(cwd),
         }
@@ -139,7 +142,7 @@ impl Sampler {
     /// Samples the worker; the working tree only when `watchdog` wants it.
     pub async fn sample(&self, watchdog: &Watchdog, now: Instant) -> Sample {
         let output = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);
-        let cpu_ticks = group::group_cpu_ticks(self.pgid);
+        let cpu_ticks = self.family.cpu_ticks();
         let tree = if watchdog.wants_tree(output, cpu_ticks, now) {
             self.tree_fingerprint().await
         } else {

@@ -304,3 +304,99 @@ fn unix_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// The scripted Anthropic Messages API (`tests/peers/claude-api.mjs`) that
+/// the real Claude Code CLI (`tests/peers/node_modules/.bin/claude`) talks to
+/// through `ANTHROPIC_BASE_URL`. The script (rules matched on the prompt,
+/// each a list of turns: `bash`, `text`, `delay_ms`, `hang`, `error`) is a
+/// JSON file the test may rewrite between runs; every request is logged.
+pub struct ClaudeApi {
+    _process: PeerProcess,
+    url: String,
+    script: PathBuf,
+    requests: PathBuf,
+}
+
+impl ClaudeApi {
+    /// Starts the API in `dir` with `rules` and waits until it listens.
+    pub fn start(dir: &Path, rules: Value) -> ClaudeApi {
+        let server = peers_dir().join("claude-api.mjs");
+        require_installed(&server);
+        require_installed(&Self::cli());
+        let script = dir.join("claude-api-script.json");
+        let requests = dir.join("claude-api-requests.jsonl");
+        std::fs::write(
+            &script,
+            json!({ "request_log": requests, "rules": rules }).to_string(),
+        )
+        .unwrap();
+        let script_arg = script.display().to_string();
+        let (process, port) = PeerProcess::start(
+            "claude api",
+            &["claude-api.mjs", &script_arg, "0"],
+            |line| line.strip_prefix("READY ")?.trim().parse::<u16>().ok(),
+        );
+        ClaudeApi {
+            _process: process,
+            url: format!("http://127.0.0.1:{port}"),
+            script,
+            requests,
+        }
+    }
+
+    /// The real CLI, as npm installed it.
+    pub fn cli() -> PathBuf {
+        peers_dir().join("node_modules/.bin/claude")
+    }
+
+    /// Replaces the script's rules (read again on every request).
+    pub fn set_rules(&self, rules: Value) {
+        let text = json!({ "request_log": self.requests, "rules": rules }).to_string();
+        std::fs::write(&self.script, text).unwrap();
+    }
+
+    /// What the CLI needs to talk to this API and only to it, with a HOME of
+    /// its own (`home`), as root (`IS_SANDBOX`), found on PATH as `claude`.
+    pub fn env(&self, home: &Path) -> Vec<(String, String)> {
+        let bin = peers_dir().join("node_modules/.bin");
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        [
+            ("PATH", path),
+            ("HOME", home.display().to_string()),
+            ("ANTHROPIC_BASE_URL", self.url.clone()),
+            ("ANTHROPIC_API_KEY", "sk-test-scripted".to_string()),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".to_string()),
+            ("DISABLE_TELEMETRY", "1".to_string()),
+            ("IS_SANDBOX", "1".to_string()),
+            ("GIT_AUTHOR_NAME", "agent".to_string()),
+            ("GIT_AUTHOR_EMAIL", "agent@example.invalid".to_string()),
+            ("GIT_COMMITTER_NAME", "agent".to_string()),
+            ("GIT_COMMITTER_EMAIL", "agent@example.invalid".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Every request so far, as logged (`rule`, `turn`, `prompt`,
+    /// `latest_prompt`, `history`, `last_tool_result`, ...).
+    pub fn requests(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.requests)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The requests answered by the rule named `name`.
+    pub fn requests_for(&self, name: &str) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["rule"] == name)
+            .collect()
+    }
+}

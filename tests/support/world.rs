@@ -29,6 +29,9 @@ pub struct World {
     pub milestone: u64,
     /// Extra environment for every run of the binary.
     pub env: Vec<(String, String)>,
+    /// Workers are the real Claude Code CLI with the default commands,
+    /// not the simulated worker.
+    pub real_agent: bool,
 }
 
 /// Runs git with argv in `dir`, with an identity, and returns stdout.
@@ -81,7 +84,30 @@ impl World {
             dir,
             milestone,
             env: Vec::new(),
+            real_agent: false,
         }
+    }
+
+    /// Runs the real Claude Code CLI as every worker, with the default
+    /// commands, against `api`: `claude` on PATH, a HOME of its own, and the
+    /// `/auto-issue` command committed to the repository (it says "Work on
+    /// GitHub issue #N of this repository.", which the API's rules match).
+    pub fn use_real_agent(&mut self, api: &super::peers::ClaudeApi) {
+        let home = self.dir.path().join("agent-home");
+        std::fs::create_dir_all(&home).unwrap();
+        self.env.extend(api.env(&home));
+        self.real_agent = true;
+        let work = self.work();
+        let commands = work.join(".claude/commands");
+        std::fs::create_dir_all(&commands).unwrap();
+        std::fs::write(
+            commands.join("auto-issue.md"),
+            "---\ndescription: Implement a GitHub issue\n---\nWork on GitHub issue #$ARGUMENTS of this repository.\n",
+        )
+        .unwrap();
+        git(&work, &["add", ".claude/commands/auto-issue.md"]);
+        git(&work, &["commit", "-q", "-m", "Add the /auto-issue command"]);
+        git(&work, &["push", "-q", "origin", "main"]);
     }
 
     pub fn work(&self) -> PathBuf {
@@ -125,22 +151,24 @@ impl World {
         let json = |argv: &[&str]| serde_json::to_string(argv).unwrap();
         let sim = |mode: &str, arg: &str| json(&[BIN, "sim-worker", "--mode", mode, arg]);
         let sim_text = |mode: &str, text: &str| json(&sim_text_argv(mode, text));
+        if !self.real_agent {
+            cmd.env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
+                .env(
+                    "AUTO_MILESTONE_WORKER_RESUME_COMMAND",
+                    json(&[BIN, "sim-worker", "--resume", "{session}", "0"]),
+                )
+                .env("AUTO_MILESTONE_CI_FIX_COMMAND", sim("fix-ci", "{pr}"))
+                .env(
+                    "AUTO_MILESTONE_REVIEW_FIX_COMMAND",
+                    sim_text("fix-review", "{comments}"),
+                )
+                .env(
+                    "AUTO_MILESTONE_CHANGES_COMMAND",
+                    sim_text("changes", "{feedback}"),
+                );
+        }
         cmd.env("GITHUB_API_URL", self.sandbox.url())
             .env("GITHUB_TOKEN", "sandbox-token")
-            .env("AUTO_MILESTONE_WORKER_COMMAND", sim("work", "{issue}"))
-            .env(
-                "AUTO_MILESTONE_WORKER_RESUME_COMMAND",
-                json(&[BIN, "sim-worker", "--resume", "{session}", "0"]),
-            )
-            .env("AUTO_MILESTONE_CI_FIX_COMMAND", sim("fix-ci", "{pr}"))
-            .env(
-                "AUTO_MILESTONE_REVIEW_FIX_COMMAND",
-                sim_text("fix-review", "{comments}"),
-            )
-            .env(
-                "AUTO_MILESTONE_CHANGES_COMMAND",
-                sim_text("changes", "{feedback}"),
-            )
             .env("AUTO_MILESTONE_CI_GRACE", "300ms")
             .env("AUTO_MILESTONE_CI_POLL_MIN", "30ms")
             .env("AUTO_MILESTONE_CI_POLL_MAX", "150ms")

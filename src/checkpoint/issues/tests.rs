@@ -325,7 +325,7 @@ fn workers_are_recorded_and_cleared() {
         pid: 4242,
         start_ticks: 1 << 40,
     };
-    store.record_worker(run, issue, worker).unwrap();
+    store.record_worker(run, issue, worker, None).unwrap();
     assert_eq!(store.load_issue(run, issue).unwrap().worker, Some(worker));
     store.clear_worker(run, issue).unwrap();
     assert_eq!(store.load_issue(run, issue).unwrap().worker, None);

@@ -161,6 +161,7 @@ mod tests {
                 .then(|| "blocked by #3, which failed".to_string()),
             cost_usd: if n == 1 { 0.42 } else { 0.0 },
             worker: None,
+            worker_mark: None,
             session: None,
             activity: None,
             started_at: at("2026-11-23T10:00:00Z"),

@@ -35,7 +35,16 @@ pub async fn implement(env: &IssueEnv, row: &IssueRow) -> Result<Implemented, Fl
         worker::Admitted::Stopped => return Ok(Implemented::Done(IssueOutcome::Interrupted)),
         worker::Admitted::Held(outcome) => return Ok(Implemented::Done(outcome)),
     };
-    let patch = IssuePatch::new().branch(branch.clone()).count_attempt();
+    // A worker that continues an interrupted session goes on with the same
+    // attempt; only a fresh start is another one.
+    let continues = row
+        .session
+        .as_ref()
+        .is_some_and(|s| s.kind == WorkerKind::Implement.as_str());
+    let mut patch = IssuePatch::new().branch(branch.clone());
+    if !continues {
+        patch = patch.count_attempt();
+    }
     env.transition(IssueState::Running, patch).await?;
     let Some(cwd) = prepare_workdir(env, &branch).await? else {
         let reason = "the checkout has uncommitted changes; commit or stash them, then run again with --resume";

@@ -196,6 +196,7 @@ async fn run_once(
         run,
         issue,
         worker: identity,
+        mark: running.mark().to_string(),
     })
     .await?;
     let kind = launch.kind.as_str();

@@ -1,7 +1,7 @@
 //! Worker subprocesses: argv templates, process groups, logs, timeouts and stopping.
 
 mod envelope;
-mod group;
+pub(crate) mod group;
 mod leftover;
 mod process;
 mod registry;

@@ -1,6 +1,7 @@
 //! Phase 4: the run removes the worktrees it created and only those, keeps
-//! (and reports) any holding uncommitted work, deletes the local branches of
-//! merged PRs, and leaves the checkout on an up-to-date main.
+//! (and reports) any holding work nobody committed — changed tracked files
+//! or untracked ones — deletes the local branches of merged PRs, and leaves
+//! the checkout on an up-to-date main.
 
 mod support;
 
@@ -19,6 +20,11 @@ fn cleanup_removes_only_this_runs_worktrees_and_keeps_uncommitted_work() {
         "slow=1500ms",
     );
     let plain = world.issue("Plain", "Depends on: none", "");
+    let scratch = world.issue(
+        "Someone leaves notes in my worktree",
+        "Depends on: none",
+        "slow=1500ms",
+    );
     git(
         &work,
         &[
@@ -33,7 +39,7 @@ fn cleanup_removes_only_this_runs_worktrees_and_keeps_uncommitted_work() {
     );
 
     let running = world.start(
-        &[support::world::MILESTONE, "--parallel", "2"],
+        &[support::world::MILESTONE, "--parallel", "3"],
         Human::default_answers(),
     );
     world.wait_for(Duration::from_secs(20), "the slow worker to start", |w| {
@@ -45,11 +51,20 @@ fn cleanup_removes_only_this_runs_worktrees_and_keeps_uncommitted_work() {
         "edited by hand while the worker ran\n",
     )
     .unwrap();
+    world.wait_for(
+        Duration::from_secs(20),
+        "the other slow worker to start",
+        |w| !w.worker_events(scratch, "start").is_empty(),
+    );
+    let scratch_dir = world.worker_events(scratch, "start")[0].cwd.clone();
+    std::fs::create_dir(scratch_dir.join("notes")).unwrap();
+    std::fs::write(scratch_dir.join("notes/todo.txt"), "never added to git\n").unwrap();
     let out = running.wait();
     let log = text(&out);
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert_eq!(world.row(busy).state, IssueState::Merged, "{log}");
     assert_eq!(world.row(plain).state, IssueState::Merged, "{log}");
+    assert_eq!(world.row(scratch).state, IssueState::Merged, "{log}");
 
     assert!(
         work.join(".worktrees/foreign").exists(),
@@ -60,8 +75,22 @@ fn cleanup_removes_only_this_runs_worktrees_and_keeps_uncommitted_work() {
         "uncommitted work is never touched"
     );
     assert!(
-        log.contains("uncommitted changes") && log.contains("README.md"),
-        "and it is reported\n{log}"
+        log.contains(&format!(
+            "Kept worktree {}: uncommitted changes in README.md",
+            busy_dir.display()
+        )),
+        "and it is reported in the summary\n{log}"
+    );
+    assert!(
+        scratch_dir.join("notes/todo.txt").exists(),
+        "untracked files are work too, never removed"
+    );
+    assert!(
+        log.contains(&format!(
+            "Kept worktree {}: untracked files notes/",
+            scratch_dir.display()
+        )),
+        "and it is reported with why\n{log}"
     );
     assert!(
         !work.join(format!(".worktrees/issue-{}", plain.0)).exists(),

@@ -279,7 +279,7 @@ fn after_a_real_run_status_reads_the_default_checkpoint_and_the_run_log_is_there
         "{text}"
     );
 
-    let run_log = world.work().join(".claude/output/run-1.log");
+    let run_log = world.state_dir().join("logs/run-1.log");
     let file = std::fs::read_to_string(&run_log).expect("the run log exists");
     assert!(
         file.contains("planning"),

@@ -37,10 +37,35 @@ pub enum CheckpointError {
 
     #[error(
         "open checkpoint {}: the file is a database but not an auto-milestone checkpoint; \
-         choose another checkpoint path",
+         move it away or point --db elsewhere",
         path.display()
     )]
     NotACheckpoint { path: PathBuf },
+
+    #[error(
+        "open checkpoint {}: the file is not a SQLite database, so not an auto-milestone \
+         checkpoint; move it away or point --db elsewhere",
+        path.display()
+    )]
+    NotSqlite { path: PathBuf },
+
+    #[error(
+        "open checkpoint {}: it is a directory, not a checkpoint file; move it away or point \
+         --db elsewhere",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
+
+    #[error(
+        "open checkpoint {}: {reason}; let this user {} it, or point --db elsewhere",
+        path.display(),
+        if *.writing { "read and write" } else { "read" }
+    )]
+    Inaccessible {
+        path: PathBuf,
+        writing: bool,
+        reason: std::io::Error,
+    },
 
     #[error(
         "open checkpoint {}: another auto-milestone process{} is writing it; wait for it to \

@@ -3,7 +3,7 @@
 //! helper every write goes through.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -42,6 +42,12 @@ impl Store {
     /// here so the database never silently depends on the current directory.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = absolute(path.as_ref())?;
+        if path.exists() {
+            // Judged before anything is written: the WAL switch below
+            // already changes a file's header.
+            probe(&path, true)?;
+            schema::check(&read_only(&path)?, &path)?;
+        }
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|source| CheckpointError::Io {
                 path: dir.into(),
@@ -63,13 +69,11 @@ impl Store {
     /// Opens an existing checkpoint for reading only (the `status` command).
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
         let path = absolute(path.as_ref())?;
-        if !path.is_file() {
+        if !path.exists() {
             return Err(CheckpointError::NoCheckpoint { path });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "query_only", true)?;
+        probe(&path, false)?;
+        let conn = read_only(&path)?;
         let found = schema::check(&conn, &path)?;
         if found == 0 {
             // The writer created the file but has not migrated it yet.
@@ -88,6 +92,16 @@ impl Store {
             read_only: true,
             _lock: None,
         })
+    }
+
+    /// Whether `path` holds an auto-milestone checkpoint (of any schema
+    /// version this or another build wrote), judged read-only.
+    pub fn is_checkpoint(path: &Path) -> bool {
+        path.is_file()
+            && probe(path, false).is_ok()
+            && read_only(path)
+                .and_then(|conn| schema::check(&conn, path))
+                .is_ok_and(|version| version > 0)
     }
 
     pub fn path(&self) -> &Path {
@@ -126,6 +140,48 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// A read-only connection to `path`.
+fn read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// What every SQLite database file starts with.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses an existing `path` SQLite cannot use as our checkpoint, before
+/// SQLite opens it, so the error says what is wrong and nothing is written:
+/// a directory, a file this user may not read (or, `writing`, write), or a
+/// file that is not a SQLite database. An empty file is a new database.
+/// What is inside a SQLite file is `schema::check`'s to judge.
+fn probe(path: &Path, writing: bool) -> Result<()> {
+    if path.is_dir() {
+        return Err(CheckpointError::NotAFile { path: path.into() });
+    }
+    let inaccessible = |reason| CheckpointError::Inaccessible {
+        path: path.into(),
+        writing,
+        reason,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(writing)
+        .open(path)
+        .map_err(inaccessible)?;
+    let mut head = Vec::with_capacity(SQLITE_HEADER.len());
+    (&mut file)
+        .take(SQLITE_HEADER.len() as u64)
+        .read_to_end(&mut head)
+        .map_err(inaccessible)?;
+    if !head.is_empty() && head != SQLITE_HEADER {
+        return Err(CheckpointError::NotSqlite { path: path.into() });
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -300,6 +356,104 @@ mod tests {
             !dir.path().join("none.db").exists(),
             "a reader must not create the file"
         );
+    }
+
+    /// Every file in `dir` with its bytes (directories as `None`).
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+        let mut all: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let bytes = path.is_file().then(|| fs::read(&path).unwrap());
+                (path, bytes)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn what_is_not_a_checkpoint_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.db");
+        fs::write(&text, "these are my notes, not a database\n").unwrap();
+        let short = dir.path().join("short.db");
+        fs::write(&short, "SQLite").unwrap();
+        let folder = dir.path().join("folder.db");
+        fs::create_dir(&folder).unwrap();
+        let foreign = dir.path().join("foreign.db");
+        let conn = Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE workflows (id TEXT); INSERT INTO workflows VALUES ('x')")
+            .unwrap();
+        drop(conn);
+        let before = snapshot(dir.path());
+
+        for path in [&text, &short] {
+            for err in [
+                Store::open(path).unwrap_err(),
+                Store::open_read_only(path).unwrap_err(),
+            ] {
+                assert!(matches!(err, CheckpointError::NotSqlite { .. }), "{err}");
+                assert!(err.to_string().contains("not a SQLite database"), "{err}");
+                assert!(
+                    err.to_string()
+                        .contains("move it away or point --db elsewhere"),
+                    "{err}"
+                );
+            }
+        }
+        for err in [
+            Store::open(&folder).unwrap_err(),
+            Store::open_read_only(&folder).unwrap_err(),
+        ] {
+            assert!(matches!(err, CheckpointError::NotAFile { .. }), "{err}");
+            assert!(err.to_string().contains("it is a directory"), "{err}");
+        }
+        for err in [
+            Store::open(&foreign).unwrap_err(),
+            Store::open_read_only(&foreign).unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, CheckpointError::NotACheckpoint { .. }),
+                "{err}"
+            );
+            assert!(err.to_string().contains("move it away"), "{err}");
+        }
+        let after = snapshot(dir.path());
+        let names = |all: &[(PathBuf, Option<Vec<u8>>)]| -> Vec<PathBuf> {
+            all.iter().map(|(p, _)| p.clone()).collect()
+        };
+        assert_eq!(
+            names(&after),
+            names(&before),
+            "no lock, WAL or journal beside them"
+        );
+        assert!(after == before, "nothing written");
+    }
+
+    #[test]
+    fn only_our_own_files_are_checkpoints() {
+        let (dir, store) = temp_store();
+        assert!(Store::is_checkpoint(store.path()));
+        let other = dir.path().join("other.db");
+        let conn = Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE workflows (id TEXT)")
+            .unwrap();
+        assert!(!Store::is_checkpoint(&other));
+        let empty = dir.path().join("empty.db");
+        fs::write(&empty, "").unwrap();
+        assert!(!Store::is_checkpoint(&empty));
+        assert!(!Store::is_checkpoint(dir.path()));
+        assert!(!Store::is_checkpoint(&dir.path().join("none.db")));
+    }
+
+    #[test]
+    fn an_empty_file_becomes_a_new_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.db");
+        fs::write(&path, "").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), schema::known_version());
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct CommonArgs {
     /// A TOML settings file
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// The checkpoint database (default: .claude/execution-state.db under the repository root)
+    /// The checkpoint database (default: auto-milestone/state.db under the repository's git directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Print JSON instead of text

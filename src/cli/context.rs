@@ -28,7 +28,7 @@ pub fn load_settings(common: &CommonArgs, run: Option<&RunArgs>) -> anyhow::Resu
         s.repo = Some(repo.clone());
     }
     if let Some(db) = &common.db {
-        s.db = db.clone();
+        s.db = Some(db.clone());
     }
     if let Some(run) = run {
         if let Some(n) = run.parallel {

@@ -8,6 +8,7 @@ use super::context;
 use super::exit::Exit;
 use super::plan_cmd;
 use crate::plan::Target;
+use crate::run::paths::{self, StatePaths};
 use crate::run::{self, RunRequest};
 
 pub fn main(run: RunArgs, common: CommonArgs) -> Result<Exit, CliError> {
@@ -35,7 +36,9 @@ async fn execute(
             println!("{}", plan_cmd::render_json(&planned));
         } else {
             print!("{}", plan_cmd::render_text(&planned));
-            if let Some(preview) = resume_preview(root.as_deref(), &settings, &repo, &target) {
+            if let Some(preview) =
+                resume_preview(root.as_deref(), &cwd, &settings, &repo, &target).await
+            {
                 print!("\n{preview}");
             }
         }
@@ -53,11 +56,13 @@ async fn execute(
         )
         .into());
     };
+    let paths = StatePaths::for_checkout(&root, &settings).await?;
     let request = RunRequest {
         target,
         settings,
         repo,
         root,
+        paths,
         gh,
         resume: run.resume,
         only_wave: run.wave,
@@ -91,17 +96,20 @@ fn command_line() -> String {
 
 /// What `--resume` would do with an unfinished run of this target, if one
 /// is in the checkpoint (read-only: a dry run changes nothing).
-fn resume_preview(
+async fn resume_preview(
     root: Option<&std::path::Path>,
+    cwd: &std::path::Path,
     settings: &crate::config::Settings,
     repo: &crate::ids::RepoSlug,
     target: &Target,
 ) -> Option<String> {
-    let db = crate::run::context::under_root(root?, &settings.db);
+    let choice = paths::checkpoint_to_read(root, cwd, settings).await.ok()?;
+    let db = choice.path();
     if !db.exists() {
         return None;
     }
-    let store = crate::checkpoint::Store::open_read_only(&db).ok()?;
+    choice.announce();
+    let store = crate::checkpoint::Store::open_read_only(db).ok()?;
     let run = store.find_unfinished_run(repo, &target.key()).ok()??;
     crate::status::resume_preview(&store, &run).ok()
 }

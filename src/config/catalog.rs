@@ -77,13 +77,13 @@ pub const CATALOG: &[Entry] = &[
         "db",
         "AUTO_MILESTONE_DB",
         Text,
-        "checkpoint path, relative to the repository root (`--db`)",
+        "checkpoint path, relative to the repository root (`--db`); by default under the git common dir, out of every working tree",
     ),
     e(
         "log_dir",
         "AUTO_MILESTONE_LOG_DIR",
         Text,
-        "worker logs and the run log, relative to the repository root",
+        "worker logs and the run log, relative to the repository root; by default under the git common dir",
     ),
     e(
         "worktree_dir",
@@ -108,6 +108,12 @@ pub const CATALOG: &[Entry] = &[
         "AUTO_MILESTONE_SHUTDOWN_GRACE",
         Duration,
         "after the first Ctrl-C/SIGTERM, how long workers get before SIGKILL",
+    ),
+    e(
+        "git_network_timeout",
+        "AUTO_MILESTONE_GIT_NETWORK_TIMEOUT",
+        Duration,
+        "how long a git fetch or ls-remote may wait on the remote before it fails",
     ),
     e(
         "planner.command",

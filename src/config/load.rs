@@ -71,6 +71,9 @@ pub fn validate(s: &Settings) -> Result<(), String> {
     if s.parallel == 0 {
         return Err("parallel must be at least 1".into());
     }
+    if s.git_network_timeout.get().is_zero() {
+        return Err("git_network_timeout must be longer than 0s".into());
+    }
     if s.ci.poll_min > s.ci.poll_max {
         return Err(format!(
             "ci.poll_min ({}) is longer than ci.poll_max ({})",
@@ -381,6 +384,42 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string().contains("AUTO_MILESTONE_WORKER_ENV"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn state_paths_default_to_unset_and_network_waits_are_bounded() {
+        let s = load(None, env_of(&[])).unwrap();
+        assert_eq!(
+            (s.db, s.log_dir),
+            (None, None),
+            "resolved under the git dir"
+        );
+        assert_eq!(
+            s.git_network_timeout.get(),
+            crate::git::DEFAULT_NETWORK_TIMEOUT
+        );
+        let s = load(
+            None,
+            env_of(&[
+                ("AUTO_MILESTONE_DB", "state/c.db"),
+                ("AUTO_MILESTONE_LOG_DIR", "/var/log/am"),
+                ("AUTO_MILESTONE_GIT_NETWORK_TIMEOUT", "90s"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.db.as_deref(), Some(Path::new("state/c.db")));
+        assert_eq!(s.log_dir.as_deref(), Some(Path::new("/var/log/am")));
+        assert_eq!(s.git_network_timeout.get().as_secs(), 90);
+        let err = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_GIT_NETWORK_TIMEOUT", "0s")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("git_network_timeout must be longer"),
             "{err}"
         );
     }

@@ -27,15 +27,21 @@ pub struct Settings {
     pub github_retry_delay: Dur,
     pub parallel: usize,
     pub schedule: Schedule,
-    /// The checkpoint; relative paths are under the repository root.
-    pub db: PathBuf,
-    pub log_dir: PathBuf,
+    /// The checkpoint; relative paths are under the repository root. Unset:
+    /// `state.db` in the state directory under the git common directory
+    /// (`run::paths`), out of every working tree.
+    pub db: Option<PathBuf>,
+    /// Worker logs and the run log; relative paths are under the repository
+    /// root. Unset: `logs/` in that same state directory.
+    pub log_dir: Option<PathBuf>,
     pub worktree_dir: PathBuf,
     /// The branch PRs target; when unset, the repository's default branch.
     pub base_branch: Option<String>,
     /// Branch prefixes a worker may use: `<kind>/issue-<N>[-slug]`.
     pub branch_kinds: Vec<String>,
     pub shutdown_grace: Dur,
+    /// How long a fetch or `ls-remote` may wait on the remote before it fails.
+    pub git_network_timeout: Dur,
     pub planner: PlannerSettings,
     pub worker: WorkerSettings,
     pub ci: CiSettings,
@@ -52,12 +58,13 @@ impl Default for Settings {
             github_retry_delay: Dur::secs(1),
             parallel: 1,
             schedule: Schedule::Blockers,
-            db: ".claude/execution-state.db".into(),
-            log_dir: ".claude/output".into(),
+            db: None,
+            log_dir: None,
             worktree_dir: ".worktrees".into(),
             base_branch: None,
             branch_kinds: crate::git::default_branch_kinds(),
             shutdown_grace: Dur::secs(30),
+            git_network_timeout: Dur(crate::git::DEFAULT_NETWORK_TIMEOUT),
             planner: PlannerSettings::default(),
             worker: WorkerSettings::default(),
             ci: CiSettings::default(),

@@ -22,6 +22,7 @@ use crate::github::auth::Token;
 use crate::github::retry::RetryPolicy;
 use crate::github::{GitHubApi, OctoGitHub};
 use crate::plan::Target;
+use crate::run::paths::StatePaths;
 use crate::run::{self, RunRequest};
 use crate::sandbox::{CiScript, CodeRabbitScript, Sandbox};
 
@@ -163,11 +164,14 @@ async fn run_demo(args: DemoArgs) -> Result<Exit, CliError> {
         println!("You are the reviewer: answer each question below (e.g. `merge #14`).");
     }
     println!();
+    let settings = demo_settings(&exe.to_string_lossy());
+    let paths = StatePaths::for_checkout(&repos.checkout, &settings).await?;
     let request = RunRequest {
         target: Target::Milestone(fixture::MILESTONE.into()),
-        settings: demo_settings(&exe.to_string_lossy()),
+        settings,
         repo: fixture::REPO.parse().expect("valid demo slug"),
         root: repos.checkout.clone(),
+        paths,
         gh: client(&sandbox)?,
         resume: false,
         only_wave: None,

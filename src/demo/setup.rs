@@ -43,8 +43,7 @@ pub async fn create(dir: &Path) -> anyhow::Result<DemoRepos> {
         checkout.join("README.md"),
         "# badge-forge\n\nOpen Badges, signed and baked.\n",
     )?;
-    std::fs::write(checkout.join(".gitignore"), ".claude/\n.worktrees/\n")?;
-    git(&checkout, &["add", "README.md", ".gitignore"]).await?;
+    git(&checkout, &["add", "README.md"]).await?;
     git(&checkout, &["commit", "-q", "-m", "Initial commit"]).await?;
     git(&checkout, &["push", "-q", "origin", "main"]).await?;
     Ok(DemoRepos { origin, checkout })

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
+use tokio::io::AsyncWriteExt as _;
 use tokio::process::Command;
 
 /// A failed git command: the full argv, the exit status (`None` when git did
@@ -32,21 +33,25 @@ impl GitError {
 /// Serialises every command that writes refs, config or worktree metadata,
 /// across the whole process. Concurrent `git worktree add` calls race on the
 /// shared `.git` (field note 2): with upstream tracking, two of six parallel
-/// adds failed with "could not lock config file" in our runs. Fetches race on
-/// ref locks, and deleting a branch rewrites `packed-refs` and the config.
-/// Network commands hold the lock too, which is why they take
-/// `with_network_timeout`.
+/// adds failed with "could not lock config file" in our runs. Deleting a
+/// branch rewrites `packed-refs` and the config. Network commands never hold
+/// it while they wait on a remote: a fetch lands in refs of its own without
+/// the lock and takes it only for the quick local ref update (`fetch`).
 static WRITE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub(crate) async fn write_lock() -> tokio::sync::MutexGuard<'static, ()> {
     WRITE_LOCK.lock().await
 }
 
+/// How long a command that talks to a remote may take when nobody said
+/// otherwise (the `git_network_timeout` setting's default).
+pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
 /// Git in one directory (a checkout or a worktree).
 #[derive(Clone, Debug)]
 pub struct Git {
     pub(crate) dir: PathBuf,
-    network_timeout: Option<Duration>,
+    network_timeout: Duration,
 }
 
 /// Variables that would point git at another repository than `-C <dir>`
@@ -64,23 +69,19 @@ impl Git {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Git {
             dir: dir.into(),
-            network_timeout: None,
+            network_timeout: DEFAULT_NETWORK_TIMEOUT,
         }
     }
 
     /// Limits commands that talk to a remote (fetch, pull, ls-remote): git
     /// has no timeout of its own and a dead connection would hang forever.
     pub fn with_network_timeout(mut self, timeout: Duration) -> Self {
-        self.network_timeout = Some(timeout);
+        self.network_timeout = timeout;
         self
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    pub(crate) fn network_timeout(&self) -> Option<Duration> {
-        self.network_timeout
     }
 
     fn argv(&self, args: &[&OsStr]) -> Vec<String> {
@@ -106,13 +107,9 @@ impl Git {
         }
     }
 
-    /// Runs git and returns its output whatever the exit status, for callers
-    /// that read meaning into a non-zero status.
-    pub(crate) async fn output(
-        &self,
-        args: &[&OsStr],
-        timeout: Option<Duration>,
-    ) -> Result<Output, GitError> {
+    /// `git -C <dir> <args>`, prompt-free, in the C locale, with the
+    /// variables that would redirect it to another repository removed.
+    fn command(&self, args: &[&OsStr]) -> Command {
         let mut command = Command::new("git");
         command
             .arg("-C")
@@ -132,40 +129,94 @@ impl Git {
         for var in INHERITED_REPO_VARS {
             command.env_remove(var);
         }
-        let run = command.output();
-        let result = match timeout {
-            Some(limit) => match tokio::time::timeout(limit, run).await {
-                Ok(result) => result,
-                Err(_) => {
-                    return Err(self.error(
-                        args,
-                        None,
-                        format!("git did not finish within {limit:?}"),
-                    ));
-                }
-            },
-            None => run.await,
-        };
-        result.map_err(|e| {
-            self.error(
-                args,
-                None,
-                format!("could not start git ({e}); install git and put it on PATH"),
-            )
-        })
+        command
     }
 
-    /// Runs git, requires success, and returns stdout.
-    pub(crate) async fn run(&self, args: &[&OsStr]) -> Result<String, GitError> {
-        self.run_with(args, None).await
+    fn start_error(&self, args: &[&OsStr], e: std::io::Error) -> GitError {
+        self.error(
+            args,
+            None,
+            format!("could not start git ({e}); install git and put it on PATH"),
+        )
     }
 
-    pub(crate) async fn run_with(
+    /// Runs a local git command and returns its output whatever the exit
+    /// status, for callers that read meaning into a non-zero status.
+    pub(crate) async fn output(&self, args: &[&OsStr]) -> Result<Output, GitError> {
+        self.command(args)
+            .output()
+            .await
+            .map_err(|e| self.start_error(args, e))
+    }
+
+    /// Runs `args` with `input` on its stdin.
+    pub(crate) async fn output_with_input(
         &self,
         args: &[&OsStr],
-        timeout: Option<Duration>,
-    ) -> Result<String, GitError> {
-        let output = self.output(args, timeout).await?;
+        input: &str,
+    ) -> Result<Output, GitError> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.start_error(args, e))?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let written = stdin.write_all(input.as_bytes()).await;
+        drop(stdin);
+        let output = child
+            .wait_with_output()
+            .await
+            .map_err(|e| self.start_error(args, e))?;
+        if let Err(e) = written
+            && output.status.success()
+        {
+            return Err(self.error(args, None, format!("could not write to git: {e}")));
+        }
+        Ok(output)
+    }
+
+    /// Runs a command that talks to a remote, within the network timeout.
+    /// It gets a process group of its own, so a timeout (or a caller that
+    /// gives up) ends everything it started, an ssh or a remote helper too,
+    /// not only git; one that finishes keeps what it left running (an ssh
+    /// control master, say).
+    pub(crate) async fn network_output(&self, args: &[&OsStr]) -> Result<Output, GitError> {
+        let mut command = self.command(args);
+        command.process_group(0);
+        let child = command.spawn().map_err(|e| self.start_error(args, e))?;
+        let mut group = GroupKill(child.id().and_then(|id| i32::try_from(id).ok()));
+        let limit = self.network_timeout;
+        match tokio::time::timeout(limit, child.wait_with_output()).await {
+            Ok(result) => {
+                group.0 = None;
+                result.map_err(|e| self.start_error(args, e))
+            }
+            Err(_) => Err(self.error(
+                args,
+                None,
+                format!(
+                    "no answer from the remote within {} (git_network_timeout); check the \
+                     network and the remote, or raise AUTO_MILESTONE_GIT_NETWORK_TIMEOUT",
+                    crate::config::Dur(limit)
+                ),
+            )),
+        }
+    }
+
+    /// Runs a local git command, requires success, and returns stdout.
+    pub(crate) async fn run(&self, args: &[&OsStr]) -> Result<String, GitError> {
+        let output = self.output(args).await?;
+        self.stdout_of(args, output)
+    }
+
+    /// Runs a command that talks to a remote (see `network_output`),
+    /// requires success, and returns stdout.
+    pub(crate) async fn run_network(&self, args: &[&OsStr]) -> Result<String, GitError> {
+        let output = self.network_output(args).await?;
+        self.stdout_of(args, output)
+    }
+
+    pub(crate) fn stdout_of(&self, args: &[&OsStr], output: Output) -> Result<String, GitError> {
         if !output.status.success() {
             return Err(self.failed(args, &output));
         }
@@ -189,6 +240,18 @@ impl Git {
                 format!("refusing {value:?}: git would read it as an option"),
             )),
             None => Ok(()),
+        }
+    }
+}
+
+/// SIGKILLs a network command's process group when dropped armed: on a
+/// timeout, or when the caller stops waiting.
+struct GroupKill(Option<i32>);
+
+impl Drop for GroupKill {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            crate::worker::group::signal_group(pgid, libc::SIGKILL);
         }
     }
 }

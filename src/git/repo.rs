@@ -1,11 +1,42 @@
-//! Everyday repository operations: where the repository is, what is
-//! uncommitted, which branch is checked out, fetching and pulling, and
-//! questions about commits and remote branches.
+//! Everyday local repository operations: where the repository and its git
+//! directory are, what is uncommitted, which branch is checked out, and
+//! questions about commits.
 
 use std::path::PathBuf;
 
 use super::command::{Git, GitError, args, write_lock};
 use crate::ids::{BranchName, CommitSha};
+
+/// What a working tree holds that no commit has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkLeft {
+    /// Tracked files modified, staged, deleted or renamed.
+    pub changed: Vec<String>,
+    /// Files git does not track and does not ignore (a directory of them
+    /// shows as `dir/`).
+    pub untracked: Vec<String>,
+}
+
+impl WorkLeft {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.untracked.is_empty()
+    }
+
+    /// "uncommitted changes in a.rs; untracked files notes.txt".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.changed.is_empty() {
+            parts.push(format!(
+                "uncommitted changes in {}",
+                self.changed.join(", ")
+            ));
+        }
+        if !self.untracked.is_empty() {
+            parts.push(format!("untracked files {}", self.untracked.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
 
 impl Git {
     /// The top-level directory of the checkout.
@@ -14,10 +45,20 @@ impl Git {
         Ok(PathBuf::from(out.trim_end_matches('\n')))
     }
 
+    /// The repository's git directory shared by all its worktrees (`.git`
+    /// of the main checkout), absolute. Git prints it relative to the
+    /// directory it ran in when it can.
+    pub async fn common_dir(&self) -> Result<PathBuf, GitError> {
+        let args = args!["rev-parse", "--git-common-dir"];
+        let out = self.run(&args).await?;
+        let dir = self.dir.join(out.trim_end_matches('\n'));
+        std::path::absolute(&dir).map_err(|e| self.error(&args, None, e.to_string()))
+    }
+
     /// Tracked files that are modified, staged, deleted or renamed. Untracked
     /// files do not count: checkout and pull leave them alone (git refuses by
-    /// itself if one would be overwritten), and our own logs and worktrees
-    /// may live untracked inside the checkout.
+    /// itself if one would be overwritten), so they never stop the shared
+    /// checkout from moving to another branch.
     pub async fn uncommitted_changes(&self) -> Result<Vec<String>, GitError> {
         let out = self
             .run(&args![
@@ -27,13 +68,35 @@ impl Git {
                 "--untracked-files=no"
             ])
             .await?;
-        Ok(parse_status_z(&out))
+        Ok(parse_status_z(&out).into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// Everything in the working tree that removing it would lose: changed
+    /// tracked files and untracked ones. Ignored files (build output) are
+    /// not work.
+    pub async fn work_left(&self) -> Result<WorkLeft, GitError> {
+        let out = self
+            .run(&args![
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=normal"
+            ])
+            .await?;
+        let mut left = WorkLeft::default();
+        for (code, path) in parse_status_z(&out) {
+            match code.as_str() {
+                "??" => left.untracked.push(path),
+                _ => left.changed.push(path),
+            }
+        }
+        Ok(left)
     }
 
     /// The checked-out branch; `None` when HEAD is detached.
     pub async fn current_branch(&self) -> Result<Option<BranchName>, GitError> {
         let args = args!["symbolic-ref", "--quiet", "--short", "HEAD"];
-        let output = self.output(&args, None).await?;
+        let output = self.output(&args).await?;
         match output.status.code() {
             Some(0) => Ok(Some(BranchName(
                 String::from_utf8_lossy(&output.stdout).trim().into(),
@@ -65,40 +128,10 @@ impl Git {
         self.run(&args).await.map(drop)
     }
 
-    /// Fast-forwards the current branch to `remote`'s `branch`; fails rather
-    /// than merge or rebase when they have diverged.
-    pub async fn pull_ff_only(&self, remote: &str, branch: &BranchName) -> Result<(), GitError> {
-        let args = args!["pull", "--no-rebase", "--ff-only", remote, &branch.0];
-        self.reject_options(&args, &[remote, &branch.0])?;
-        let _lock = write_lock().await;
-        self.run_with(&args, self.network_timeout()).await.map(drop)
-    }
-
-    /// `git fetch <remote> <refspecs...>`; no refspecs fetches the remote's defaults.
-    pub async fn fetch(&self, remote: &str, refspecs: &[&str]) -> Result<(), GitError> {
-        let mut args = args!["fetch", "--no-tags", remote].to_vec();
-        args.extend(refspecs.iter().map(std::ffi::OsStr::new));
-        self.reject_options(&args, &[remote])?;
-        self.reject_options(&args, refspecs)?;
-        let _lock = write_lock().await;
-        self.run_with(&args, self.network_timeout()).await.map(drop)
-    }
-
     pub async fn remote_url(&self, remote: &str) -> Result<String, GitError> {
         let args = args!["remote", "get-url", remote];
         self.reject_options(&args, &[remote])?;
         Ok(self.run(&args).await?.trim().to_string())
-    }
-
-    /// Every branch on `remote` with its head commit, asked from the remote itself.
-    pub async fn ls_remote_heads(
-        &self,
-        remote: &str,
-    ) -> Result<Vec<(BranchName, CommitSha)>, GitError> {
-        let args = args!["ls-remote", "--heads", remote];
-        self.reject_options(&args, &[remote])?;
-        let out = self.run_with(&args, self.network_timeout()).await?;
-        Ok(parse_ls_remote_heads(&out))
     }
 
     /// The commit `rev` names; `None` if it names nothing (or not a commit).
@@ -106,7 +139,7 @@ impl Git {
         let commit = format!("{rev}^{{commit}}");
         let args = args!["rev-parse", "--verify", "--quiet", &commit];
         self.reject_options(&args, &[rev])?;
-        let output = self.output(&args, None).await?;
+        let output = self.output(&args).await?;
         match output.status.code() {
             Some(0) => Ok(Some(CommitSha(
                 String::from_utf8_lossy(&output.stdout).trim().into(),
@@ -131,7 +164,7 @@ impl Git {
     pub async fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
         let args = args!["merge-base", "--is-ancestor", ancestor, descendant];
         self.reject_options(&args, &[ancestor, descendant])?;
-        let output = self.output(&args, None).await?;
+        let output = self.output(&args).await?;
         match output.status.code() {
             Some(0) => Ok(true),
             Some(1) => Ok(false),
@@ -150,31 +183,21 @@ impl Git {
 }
 
 /// Paths from `status --porcelain=v1 -z`: `XY path\0`, and for renames and
-/// copies `XY new\0old\0`, where the old path is skipped.
-pub(super) fn parse_status_z(out: &str) -> Vec<String> {
+/// copies `XY new\0old\0`, where the old path is skipped. Returns each
+/// entry's code (`XY`) and path.
+pub(super) fn parse_status_z(out: &str) -> Vec<(String, String)> {
     let mut paths = Vec::new();
     let mut entries = out.split('\0').filter(|e| !e.is_empty());
     while let Some(entry) = entries.next() {
         let (Some(code), Some(path)) = (entry.get(..2), entry.get(3..)) else {
             continue;
         };
-        paths.push(path.to_string());
+        paths.push((code.to_string(), path.to_string()));
         if code.contains('R') || code.contains('C') {
             entries.next();
         }
     }
     paths
-}
-
-/// `<sha>\trefs/heads/<name>` lines.
-fn parse_ls_remote_heads(out: &str) -> Vec<(BranchName, CommitSha)> {
-    out.lines()
-        .filter_map(|line| {
-            let (sha, name) = line.split_once('\t')?;
-            let name = name.strip_prefix("refs/heads/")?;
-            Some((BranchName(name.into()), CommitSha(sha.into())))
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -183,23 +206,29 @@ mod tests {
 
     #[test]
     fn status_paths_skip_rename_sources() {
-        let out = " M src/a.rs\0R  new name.rs\0old name.rs\0A  added.rs\0D  gone.rs\0";
-        assert_eq!(
-            parse_status_z(out),
-            ["src/a.rs", "new name.rs", "added.rs", "gone.rs"]
-        );
+        let out = " M src/a.rs\0R  new name.rs\0old name.rs\0A  added.rs\0?? notes/\0";
+        let paths: Vec<String> = parse_status_z(out).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(paths, ["src/a.rs", "new name.rs", "added.rs", "notes/"]);
+        assert_eq!(parse_status_z(out)[3].0, "??");
         assert!(parse_status_z("").is_empty());
     }
 
     #[test]
-    fn ls_remote_lines_become_branches() {
-        let out = "aaa\trefs/heads/main\nbbb\trefs/heads/feat/issue-1-x\nccc\trefs/tags/v1\n";
+    fn work_left_says_what_it_holds() {
+        let left = WorkLeft {
+            changed: vec!["a.rs".into(), "b.rs".into()],
+            untracked: vec!["notes.txt".into()],
+        };
         assert_eq!(
-            parse_ls_remote_heads(out),
-            [
-                (BranchName("main".into()), CommitSha("aaa".into())),
-                (BranchName("feat/issue-1-x".into()), CommitSha("bbb".into())),
-            ]
+            left.describe(),
+            "uncommitted changes in a.rs, b.rs; untracked files notes.txt"
         );
+        let only_new = WorkLeft {
+            untracked: vec!["scratch/".into()],
+            ..WorkLeft::default()
+        };
+        assert_eq!(only_new.describe(), "untracked files scratch/");
+        assert!(!only_new.is_empty());
+        assert!(WorkLeft::default().is_empty());
     }
 }

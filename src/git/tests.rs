@@ -143,7 +143,7 @@ async fn sees_remote_branches_and_counts_commits() {
         None,
         "not fetched yet"
     );
-    git.fetch("origin", &["+refs/heads/*:refs/remotes/origin/*"])
+    git.fetch("origin", &["main", "feat/issue-1-x"])
         .await
         .unwrap();
     assert_eq!(
@@ -199,12 +199,16 @@ async fn pull_fast_forwards_and_refuses_to_merge() {
         .unwrap_err();
     assert!(err.status.is_some_and(|s| s != 0), "{err:?}");
     assert!(
-        err.args
-            .ends_with(&["--ff-only".into(), "origin".into(), "main".into()])
+        err.args.ends_with(&[
+            "--ff-only".into(),
+            "--quiet".into(),
+            "refs/remotes/origin/main".into()
+        ]),
+        "{err}"
     );
     let message = err.to_string();
     assert!(
-        message.starts_with(&format!("run `git -C {} pull", repos.work.display())),
+        message.starts_with(&format!("run `git -C {} merge", repos.work.display())),
         "{message}"
     );
     assert!(message.contains("exit status"), "{message}");
@@ -269,13 +273,33 @@ async fn worktrees_are_added_listed_and_removed() {
         }
     );
 
-    std::fs::write(path.join("README.md"), "dirty").unwrap();
-    assert!(
-        git.worktree_remove(&path, false).await.is_err(),
-        "a dirty worktree needs force"
+    let wt_git = Git::new(&path);
+    std::fs::write(path.join("build.log"), "ignored").unwrap();
+    std::fs::write(repos.work.join(".git/info/exclude"), "*.log\n").unwrap();
+    std::fs::write(path.join("notes.txt"), "untracked").unwrap();
+    assert_eq!(
+        wt_git.work_left().await.unwrap(),
+        WorkLeft {
+            changed: vec![],
+            untracked: vec!["notes.txt".into()]
+        },
+        "ignored files are not work"
     );
-    git.worktree_remove(&path, true).await.unwrap();
-    assert!(!path.exists());
+    assert!(
+        git.worktree_remove(&path).await.is_err(),
+        "untracked files keep a worktree"
+    );
+    std::fs::remove_file(path.join("notes.txt")).unwrap();
+    std::fs::write(path.join("README.md"), "dirty").unwrap();
+    assert_eq!(wt_git.work_left().await.unwrap().changed, ["README.md"]);
+    assert!(
+        git.worktree_remove(&path).await.is_err(),
+        "so do changed files"
+    );
+    run_git(&path, &["checkout", "--", "README.md"]);
+    assert!(wt_git.work_left().await.unwrap().is_empty());
+    git.worktree_remove(&path).await.unwrap();
+    assert!(!path.exists(), "ignored files go with it");
     assert_eq!(git.worktree_list().await.unwrap().len(), 1);
 
     // The branch survives its worktree; adding again checks it out as it is.
@@ -394,6 +418,167 @@ async fn a_silent_remote_hits_the_network_timeout() {
         .await
         .unwrap_err();
     assert_eq!(err.status, None);
-    assert!(err.stderr.contains("did not finish"), "{err}");
+    assert!(err.stderr.contains("no answer from the remote"), "{err}");
     server.abort();
+}
+
+#[tokio::test]
+async fn the_common_dir_is_shared_by_every_worktree() {
+    let repos = Repos::new();
+    let common = repos.work.join(".git");
+    assert_eq!(repos.git().common_dir().await.unwrap(), common);
+    let path = repos.root.join("wt-common");
+    repos
+        .git()
+        .worktree_add(&path, &branch("feat/issue-3-c"), "origin/main")
+        .await
+        .unwrap();
+    assert_eq!(Git::new(&path).common_dir().await.unwrap(), common);
+}
+
+/// Refs the fetches left in their scratch namespace.
+fn scratch_refs(repo: &Path) -> String {
+    run_git(repo, &["for-each-ref", "refs/auto-milestone/"])
+}
+
+#[tokio::test]
+async fn a_fetch_moves_only_its_branches_and_leaves_no_scratch_refs() {
+    let repos = Repos::new();
+    let other = repos.other();
+    let main = commit(&other, "m.txt", "main moves");
+    run_git(&other, &["push", "--quiet", "origin", "main"]);
+    run_git(&other, &["checkout", "--quiet", "-b", "feat/issue-4-d"]);
+    let feat = commit(&other, "d.txt", "feature");
+    run_git(&other, &["push", "--quiet", "origin", "feat/issue-4-d"]);
+    let git = repos.git();
+    let before = git.rev_parse("origin/main").await.unwrap();
+
+    git.fetch("origin", &["feat/issue-4-d"]).await.unwrap();
+    assert_eq!(
+        git.rev_parse("origin/feat/issue-4-d").await.unwrap(),
+        Some(feat)
+    );
+    assert_eq!(
+        git.rev_parse("origin/main").await.unwrap(),
+        before,
+        "no opportunistic update of a branch nobody asked for"
+    );
+    assert!(!repos.work.join(".git/FETCH_HEAD").exists());
+    git.pull_ff_only("origin", &branch("main")).await.unwrap();
+    assert_eq!(git.rev_parse("HEAD").await.unwrap(), Some(main.clone()));
+    assert_eq!(git.rev_parse("origin/main").await.unwrap(), Some(main));
+
+    let err = git.fetch("origin", &["no-such-branch"]).await.unwrap_err();
+    assert!(err.stderr.contains("no-such-branch"), "{err}");
+    assert_eq!(scratch_refs(&repos.work), "", "nothing left behind");
+    let refused = git.fetch("origin", &["a:b"]).await.unwrap_err();
+    assert!(refused.stderr.contains("refusing"), "{refused}");
+}
+
+/// A stand-in for the remote's `git-upload-pack` that writes its pid to
+/// `pid`, then waits until `release` exists before serving the fetch.
+fn slow_upload_pack(repos: &Repos) -> (PathBuf, PathBuf) {
+    let pid = repos.root.join("upload-pack.pid");
+    let release = repos.root.join("release");
+    let script = repos.root.join("slow-upload-pack");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nwhile [ ! -e '{}' ]; do sleep 0.02; done\nexec git upload-pack \"$@\"\n",
+            pid.display(),
+            release.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    run_git(
+        &repos.work,
+        &[
+            "config",
+            "remote.origin.uploadpack",
+            script.to_str().unwrap(),
+        ],
+    );
+    (pid, release)
+}
+
+/// Waits for `path` to appear (an event the script announces), with a guard
+/// against waiting forever.
+async fn appears(path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path:?} never appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_fetch_does_not_hold_up_a_worktree_add() {
+    let repos = Repos::new();
+    let other = repos.other();
+    let head = commit(&other, "s.txt", "slow");
+    run_git(&other, &["push", "--quiet", "origin", "main"]);
+    let (pid, release) = slow_upload_pack(&repos);
+    let git = repos.git();
+    let fetch = tokio::spawn({
+        let git = git.clone();
+        async move { git.fetch("origin", &["main"]).await }
+    });
+    appears(&pid).await;
+
+    // The fetch now waits on its remote; a worktree add goes ahead meanwhile.
+    let path = repos.root.join("wt-during-fetch");
+    let name = branch("feat/issue-5-e");
+    let add = git.worktree_add(&path, &name, "main");
+    let added = tokio::time::timeout(std::time::Duration::from_secs(20), add)
+        .await
+        .expect("the worktree add waited for the fetch");
+    assert_eq!(added.unwrap(), WorktreeBranch::Created);
+    assert!(!fetch.is_finished(), "the remote has not answered yet");
+
+    std::fs::write(&release, "").unwrap();
+    fetch.await.unwrap().unwrap();
+    assert_eq!(git.rev_parse("origin/main").await.unwrap(), Some(head));
+    assert_eq!(scratch_refs(&repos.work), "");
+}
+
+#[tokio::test]
+async fn a_hung_fetch_ends_at_the_timeout_and_takes_its_helpers_with_it() {
+    let repos = Repos::new();
+    let (pid_file, _never) = slow_upload_pack(&repos);
+    let git = repos
+        .git()
+        .with_network_timeout(std::time::Duration::from_millis(500));
+    let err = git.fetch("origin", &["main"]).await.unwrap_err();
+    assert_eq!(err.status, None);
+    let message = err.to_string();
+    assert!(
+        message.contains("no answer from the remote within 500ms (git_network_timeout)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("AUTO_MILESTONE_GIT_NETWORK_TIMEOUT"),
+        "{message}"
+    );
+    assert_eq!(scratch_refs(&repos.work), "");
+
+    // The stand-in upload-pack got SIGKILL with git's whole process group.
+    appears(&pid_file).await;
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while crate::worker::group::read_stat(pid).is_some_and(|s| s.is_running()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hung helper {pid} still runs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -28,7 +28,7 @@ impl Git {
             .await?;
         Ok(TreeState {
             head,
-            changed: parse_status_z(&out),
+            changed: parse_status_z(&out).into_iter().map(|(_, path)| path).collect(),
         })
     }
 }

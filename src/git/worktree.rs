@@ -60,13 +60,11 @@ impl Git {
         Ok(WorktreeBranch::Created)
     }
 
-    /// Removes a worktree; `force` also discards its uncommitted changes.
-    pub async fn worktree_remove(&self, path: &Path, force: bool) -> Result<(), GitError> {
-        let args = if force {
-            args!["worktree", "remove", "--force", path].to_vec()
-        } else {
-            args!["worktree", "remove", path].to_vec()
-        };
+    /// Removes a worktree with nothing uncommitted in it: git refuses one
+    /// with changed or untracked files (ignored ones go with it). Never
+    /// forced: whatever work is there stays.
+    pub async fn worktree_remove(&self, path: &Path) -> Result<(), GitError> {
+        let args = args!["worktree", "remove", path];
         let _lock = write_lock().await;
         self.run(&args).await.map(drop)
     }

@@ -3,7 +3,7 @@
 //! and its issues.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,6 +13,7 @@ use crate::git::Git;
 use crate::github::GitHubApi;
 use crate::ids::{BranchName, IssueNumber, RepoSlug};
 use crate::run::budget::Budget;
+use crate::run::paths::under_root;
 use crate::run::start::RunRequest;
 use crate::worker::WorkerEnv;
 
@@ -42,6 +43,8 @@ pub struct RunContext {
     pub db: PathBuf,
     pub log_dir: PathBuf,
     pub worktree_dir: PathBuf,
+    /// The repository's git common directory.
+    pub common_dir: PathBuf,
     pub issues: BTreeMap<IssueNumber, RunIssue>,
     /// One merge at a time: two merges racing on the same base make GitHub
     /// refuse one of them ("Base branch was modified").
@@ -69,10 +72,11 @@ impl RunContext {
             WorkerEnv::from_settings(&req.settings.worker, |name| std::env::var(name).ok())
                 .with(req.worker_env.clone());
         RunContext {
-            db: req.db_path(),
-            log_dir: under_root(&req.root, &req.settings.log_dir),
+            db: req.paths.db.path().to_path_buf(),
+            log_dir: req.paths.log_dir.clone(),
             worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
-            git: Git::new(&req.root),
+            git: Git::new(&req.root).with_network_timeout(req.settings.git_network_timeout.get()),
+            common_dir: req.paths.common_dir.clone(),
             settings: req.settings,
             repo: req.repo,
             root: req.root,
@@ -111,14 +115,5 @@ impl RunContext {
 
     pub fn log_path(&self, name: &str) -> PathBuf {
         self.log_dir.join(name)
-    }
-}
-
-/// `path` made absolute against the checkout root.
-pub fn under_root(root: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        root.join(path)
     }
 }

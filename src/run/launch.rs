@@ -53,6 +53,9 @@ async fn run_actors(
 ) -> anyhow::Result<RunEnd> {
     std::fs::create_dir_all(&ctx.log_dir)
         .with_context(|| format!("create the log directory {}", ctx.log_dir.display()))?;
+    if ctx.uses_worktrees() {
+        exclude_worktrees(&ctx)?;
+    }
     let run_log = ctx.log_path(&format!("run-{}.log", ctx.run_id));
     if let Err(e) = crate::cli::logging::log_to_file(&run_log) {
         tracing::warn!(path = %run_log.display(), %e, "no run log file; logging to stderr only");
@@ -90,6 +93,26 @@ async fn run_actors(
     ended
         .await
         .context("the milestone supervisor stopped without reporting the run's end")
+}
+
+/// Lists the worktree directory in the repository's `info/exclude` before
+/// the first worktree is made, so the user's `git status` and `git add -A`
+/// never see the worktrees. A directory outside the checkout needs nothing.
+fn exclude_worktrees(ctx: &RunContext) -> anyhow::Result<()> {
+    let Ok(inside) = ctx.worktree_dir.strip_prefix(&ctx.root) else {
+        return Ok(());
+    };
+    let Some(pattern) = crate::git::exclude::dir_pattern(inside) else {
+        return Ok(());
+    };
+    let why = "auto-milestone: per-issue worktrees of parallel runs";
+    crate::git::exclude::ensure_excluded(&ctx.common_dir, &pattern, why).with_context(|| {
+        format!(
+            "add {pattern} to {}; make that file writable, or set worktree_dir outside the checkout",
+            ctx.common_dir.join("info").join("exclude").display()
+        )
+    })?;
+    Ok(())
 }
 
 fn env_factory(

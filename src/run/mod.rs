@@ -9,6 +9,7 @@ pub mod gate;
 pub mod launch;
 pub mod outcome;
 pub mod panic;
+pub mod paths;
 pub mod resume;
 pub mod signals;
 pub mod start;

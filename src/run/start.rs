@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
-use super::context::under_root;
+use super::paths::StatePaths;
 use super::{fresh, resume};
-use crate::checkpoint::{IssueState, RunRow, Store};
+use crate::checkpoint::{CheckpointError, IssueState, RunRow, Store};
 use crate::cli::exit::Exit;
 use crate::config::Settings;
 use crate::github::{GitHubApi, GitHubError};
@@ -22,6 +22,8 @@ pub struct RunRequest {
     pub repo: RepoSlug,
     /// The checkout the program runs in.
     pub root: PathBuf,
+    /// Where the checkpoint and the logs go (`StatePaths::for_checkout`).
+    pub paths: StatePaths,
     pub gh: Arc<dyn GitHubApi>,
     pub resume: bool,
     pub only_wave: Option<u32>,
@@ -35,10 +37,6 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
-    pub fn db_path(&self) -> PathBuf {
-        under_root(&self.root, &self.settings.db)
-    }
-
     /// The branch PRs target: the configured one, else the repository's default.
     pub async fn base(&self) -> Result<BranchName, GitHubError> {
         match &self.settings.base_branch {
@@ -50,9 +48,15 @@ impl RunRequest {
 
 /// Runs (or resumes) the target and returns the process's exit.
 pub async fn start(req: RunRequest) -> anyhow::Result<Exit> {
-    let db = req.db_path();
-    let store =
-        Store::open(&db).with_context(|| format!("open the checkpoint {}", db.display()))?;
+    req.paths.db.announce();
+    let db = req.paths.db.path().to_path_buf();
+    let store = Store::open(&db).map_err(|e| match e {
+        // The store's own errors name the file; SQLite's do not.
+        CheckpointError::Sqlite(_) => {
+            anyhow::Error::new(e).context(format!("open the checkpoint {}", db.display()))
+        }
+        e => e.into(),
+    })?;
     let key = req.target.key();
     if let Some(run) = store.find_unfinished_run(&req.repo, &key)? {
         if !req.resume {

@@ -70,8 +70,7 @@ impl Checkout {
     pub async fn checkout_remote(&self, branch: &BranchName) -> Result<(), SimError> {
         guard(branch)?;
         let tracking = format!("refs/remotes/{REMOTE}/{}", branch.0);
-        let refspec = format!("+refs/heads/{}:{tracking}", branch.0);
-        self.git.fetch(REMOTE, &[&refspec]).await?;
+        self.git.fetch(REMOTE, &[&branch.0]).await?;
         self.run(&["checkout", "-B", &branch.0, &tracking]).await?;
         Ok(())
     }

@@ -21,7 +21,7 @@ use crate::cli::context;
 use crate::cli::exit::Exit;
 use crate::ids::{IssueNumber, RepoSlug};
 use crate::plan::Target;
-use crate::run::context::under_root;
+use crate::run::paths;
 use crate::worker::Activity;
 
 /// How to start a run, for messages that find none.
@@ -49,13 +49,15 @@ fn report(target: Option<&Target>, common: &CommonArgs) -> anyhow::Result<()> {
         .build()
         .context("start the async runtime")?;
     let root = runtime.block_on(context::checkout_root(&cwd));
-    let db = under_root(root.as_deref().unwrap_or(&cwd), &settings.db);
-    let store = open(&db)?;
+    let choice = runtime.block_on(paths::checkpoint_to_read(root.as_deref(), &cwd, &settings))?;
+    choice.announce();
+    let db = choice.path();
+    let store = open(db)?;
     let repo = match target {
         Some(_) => Some(runtime.block_on(context::resolve_repo(&settings, root.as_deref()))?),
         None => None,
     };
-    let run = find_run(&store, &db, target.zip(repo.as_ref()))?;
+    let run = find_run(&store, db, target.zip(repo.as_ref()))?;
     let issues = store.load_issues(run.id)?;
     let now = chrono::Utc::now();
     if common.json {

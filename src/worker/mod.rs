@@ -3,7 +3,7 @@
 
 pub mod environment;
 mod family;
-mod group;
+pub(crate) mod group;
 mod leftover;
 mod process;
 pub mod prompt;

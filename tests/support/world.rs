@@ -244,8 +244,13 @@ impl World {
         }
     }
 
+    /// The run's own files: under the checkout's git directory by default.
+    pub fn state_dir(&self) -> PathBuf {
+        self.work().join(".git/auto-milestone")
+    }
+
     pub fn db(&self) -> PathBuf {
-        self.work().join(".claude/execution-state.db")
+        self.state_dir().join("state.db")
     }
 
     pub fn store(&self) -> Store {
@@ -608,7 +613,7 @@ impl World {
 
     /// A worker log of the run (`issue-N.log`, `ci-fix-N.log`, ...), if written.
     pub fn log_file(&self, name: &str) -> Option<String> {
-        std::fs::read_to_string(self.work().join(".claude/output").join(name)).ok()
+        std::fs::read_to_string(self.state_dir().join("logs").join(name)).ok()
     }
 
     /// The one pull request of `issue`: its number and what the sandbox holds.

@@ -1,7 +1,8 @@
 //! Phase 4's cleanup: remove the worktrees this run created (and only those),
 //! delete the local branches of merged PRs (squash merges never show in
 //! `git branch --merged`, field note 12), and leave the checkout on an
-//! up-to-date base. Uncommitted work is never touched, only reported.
+//! up-to-date base. Work nobody committed — changed tracked files and
+//! untracked (not ignored) ones — is never touched, only reported.
 
 use std::path::PathBuf;
 
@@ -18,8 +19,8 @@ use crate::run::context::RunContext;
 #[derive(Debug, Default)]
 pub struct CleanupReport {
     pub removed: Vec<PathBuf>,
-    /// Worktrees kept because they hold uncommitted work, with the files.
-    pub kept: Vec<(PathBuf, Vec<String>)>,
+    /// Worktrees kept, with why: the work in them, or git's refusal.
+    pub kept: Vec<(PathBuf, String)>,
     pub branches_deleted: Vec<BranchName>,
     /// Why the checkout was not brought to the base, if it was not.
     pub checkout_left: Option<String>,
@@ -51,12 +52,19 @@ pub async fn cleanup(
                 .await??;
             continue;
         }
-        let changes = Git::new(&wt.path).uncommitted_changes().await?;
-        if !changes.is_empty() {
-            report.kept.push((wt.path, changes));
+        let left = Git::new(&wt.path).work_left().await?;
+        if !left.is_empty() {
+            report.kept.push((wt.path, left.describe()));
             continue;
         }
-        ctx.git.worktree_remove(&wt.path, true).await?;
+        // Without force: should a file appear after the look above, git
+        // refuses rather than delete it.
+        if let Err(e) = ctx.git.worktree_remove(&wt.path).await {
+            report
+                .kept
+                .push((wt.path, format!("git would not remove it: {e}")));
+            continue;
+        }
         checkpoint
             .send(WorktreeRemoved {
                 run,
@@ -104,12 +112,8 @@ impl CleanupReport {
         if !self.removed.is_empty() {
             out.push_str(&format!("Removed {} worktree(s).\n", self.removed.len()));
         }
-        for (path, files) in &self.kept {
-            out.push_str(&format!(
-                "Kept worktree {}: uncommitted changes in {}\n",
-                path.display(),
-                files.join(", ")
-            ));
+        for (path, why) in &self.kept {
+            out.push_str(&format!("Kept worktree {}: {why}\n", path.display()));
         }
         if !self.branches_deleted.is_empty() {
             let names: Vec<&str> = self.branches_deleted.iter().map(|b| b.0.as_str()).collect();

@@ -66,23 +66,28 @@ pub async fn tidy_up(env: &IssueEnv, pull: &PullRequest) -> Result<(), FlowError
     Ok(())
 }
 
-/// Removes the issue's worktree unless it holds uncommitted work.
+/// Removes the issue's worktree unless it holds work nobody committed
+/// (changed or untracked files).
 async fn remove_worktree(env: &IssueEnv) -> Result<(), FlowError> {
     let ctx = &env.ctx;
     let path = ctx.worktree_for(env.issue);
     if !path.exists() {
         return Ok(());
     }
-    let changes = crate::git::Git::new(&path).uncommitted_changes().await?;
-    if !changes.is_empty() {
+    let left = crate::git::Git::new(&path).work_left().await?;
+    if !left.is_empty() {
         env.note(format!(
-            "kept worktree {}: it has uncommitted changes ({})",
+            "kept worktree {}: it has {}",
             path.display(),
-            changes.join(", ")
+            left.describe()
         ));
         return Ok(());
     }
-    ctx.git.worktree_remove(&path, true).await?;
+    // Without force, so git refuses if work appeared since the look above.
+    if let Err(e) = ctx.git.worktree_remove(&path).await {
+        env.note(format!("kept worktree {}: {e}", path.display()));
+        return Ok(());
+    }
     env.store(WorktreeRemoved {
         run: ctx.run_id,
         path,

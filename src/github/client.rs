@@ -72,6 +72,8 @@ impl OctoGitHub {
 
 /// GitHub's message for a branch without protection.
 pub const NOT_PROTECTED: &str = "Branch not protected";
+/// GitHub's message when asked about a branch that does not exist.
+pub const BRANCH_NOT_FOUND: &str = "Branch not found";
 
 #[derive(Deserialize)]
 struct MergeAnswer {

@@ -5,6 +5,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
+use crate::github::client::{BRANCH_NOT_FOUND, NOT_PROTECTED};
+
 use super::super::api::{ApiError, ApiResult, ok, slug};
 use super::super::backend;
 use super::super::shapes::{Urls, protection::branch_protection};
@@ -31,7 +33,7 @@ pub async fn branch_route(
         .await?
         .contains_key(branch)
     {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "Branch not found"));
+        return Err(ApiError::new(StatusCode::NOT_FOUND, BRANCH_NOT_FOUND));
     }
     let body = app.state.read(|w| {
         let repo = w.repo(&slug)?;
@@ -43,7 +45,7 @@ pub async fn branch_route(
         ))
     });
     body.map(|b| ok(&b))
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Branch not protected"))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, NOT_PROTECTED))
 }
 
 #[cfg(test)]

@@ -53,12 +53,23 @@ impl RepoHandle {
 
     /// Branch protection "require up to date" on the default branch: a
     /// `behind` PR cannot be merged into it. Keeps the rest of the branch's
-    /// protection; turning it on protects an unprotected branch.
+    /// protection; turning it on protects an unprotected branch, turning it
+    /// off protects nothing.
     pub fn set_require_up_to_date(&self, required: bool) {
         self.edit(|r, _, _| {
             let branch = r.default_branch.clone();
-            let protection = r.protection.entry(branch).or_default();
-            protection.required_checks.get_or_insert_default().strict = required;
+            match r.protection.get_mut(&branch) {
+                Some(p) => match p.required_checks.as_mut() {
+                    Some(checks) => checks.strict = required,
+                    None if required => *p = BranchProtection::requiring(&[], true),
+                    None => {}
+                },
+                None if required => {
+                    let strict = BranchProtection::requiring(&[], true);
+                    r.protection.insert(branch, strict);
+                }
+                None => {}
+            }
         });
     }
 

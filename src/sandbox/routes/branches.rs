@@ -105,8 +105,15 @@ mod tests {
         let merge = |pr: PrNumber| format!("/repos/acme/widgets/pulls/{}/merge", pr.0);
         assert_eq!(t.raw("PUT", &merge(into_release), None).await.status, 405);
         assert_eq!(t.raw("PUT", &merge(into_main), None).await.status, 200);
+        repo.set_require_up_to_date(false);
+        assert_eq!(repo.protection("main"), None, "off protects nothing");
         repo.set_require_up_to_date(true);
         assert!(repo.protection("main").unwrap().strict());
+        repo.set_require_up_to_date(false);
+        assert_eq!(
+            repo.protection("main"),
+            Some(BranchProtection::requiring(&[], false))
+        );
         assert_eq!(
             repo.protection("release"),
             Some(BranchProtection::requiring(&[], true))

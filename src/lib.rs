@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod git;
 pub mod github;
 pub mod ids;

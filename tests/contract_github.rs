@@ -129,6 +129,67 @@ async fn default_branch() {
 }
 
 #[tokio::test]
+async fn repository_access() {
+    let relay = start_relay(None).await;
+    let access = client(&relay).repository_access().await.unwrap();
+    let documented = example("/repos/{owner}/{repo}", "get", "200");
+    let perms = &documented["permissions"];
+    let got = access.permissions.expect("the example carries permissions");
+    assert_eq!(
+        (got.admin, got.push, got.pull),
+        (
+            perms["admin"].as_bool().unwrap(),
+            perms["push"].as_bool().unwrap(),
+            perms["pull"].as_bool().unwrap()
+        )
+    );
+    assert_eq!(access.private, documented["private"].as_bool().unwrap());
+    assert_eq!(
+        access.oauth_scopes, None,
+        "Prism sends no X-OAuth-Scopes header"
+    );
+    relay.assert_calls(&[("GET", REPO, 200)]);
+}
+
+#[tokio::test]
+async fn branch_protection() {
+    let path = "/repos/{owner}/{repo}/branches/{branch}/protection";
+    let relay = start_relay(None).await;
+    let read = client(&relay)
+        .branch_protection(&BranchName("main".into()))
+        .await
+        .unwrap()
+        .expect("Prism answers the documented protection");
+    let documented = example(path, "get", "200")["required_status_checks"].clone();
+    let checks = read.required_checks.expect("the example requires checks");
+    let contexts: Vec<&str> = documented["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(checks.contexts, contexts);
+    assert_eq!(
+        checks.strict,
+        documented["strict"].as_bool().unwrap_or(false)
+    );
+    relay.assert_calls(&[("GET", &format!("{REPO}/branches/main/protection"), 200)]);
+}
+
+#[tokio::test]
+async fn branch_protection_not_found_is_an_error() {
+    // GitHub's documented 404 is the generic "Not Found" (no such branch, or
+    // no right to see it); only "Branch not protected" means unprotected.
+    let relay = start_relay(Some(404)).await;
+    let err = client(&relay)
+        .branch_protection(&BranchName("main".into()))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    relay.assert_calls(&[("GET", &format!("{REPO}/branches/main/protection"), 404)]);
+}
+
+#[tokio::test]
 async fn list_milestones() {
     let relay = start_relay(None).await;
     let milestones = client(&relay).list_milestones().await.unwrap();

@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use auto_milestone::github::auth::Token;
 use auto_milestone::github::retry::RetryPolicy;
-use auto_milestone::github::{Association, GitHubApi, GitHubError, ItemState, OctoGitHub};
-use auto_milestone::ids::IssueNumber;
+use auto_milestone::github::{
+    Association, BranchProtection, GitHubApi, GitHubError, ItemState, OctoGitHub, RepoPermissions,
+};
+use auto_milestone::ids::{BranchName, IssueNumber};
 use auto_milestone::sandbox::{
     CODERABBIT_LOGIN, Fault, IssueSpec, PullSpec, RepoHandle, ReviewCommentSpec, ReviewSpec, Route,
     Sandbox,
@@ -336,6 +338,86 @@ async fn an_unknown_repository_is_githubs_not_found() {
     assert!(err.is_not_found(), "{err}");
     assert!(err.to_string().contains("Not Found"), "{err}");
     assert_eq!(sandbox.requests().all().len(), 1);
+}
+
+// ------------------------------------------------- access and protection
+
+#[tokio::test]
+async fn repository_access_reports_the_role_and_a_classic_tokens_scopes() {
+    let (sandbox, repo) = sandbox();
+    let gh = client(sandbox.url(), fast());
+    let access = gh.repository_access().await.unwrap();
+    assert_eq!(access.default_branch.0, "main");
+    assert_eq!(access.permissions, Some(RepoPermissions::all()));
+    assert_eq!(access.oauth_scopes, None, "no header: a fine-grained token");
+
+    repo.set_permissions(RepoPermissions::read_only());
+    sandbox
+        .state()
+        .set_oauth_scopes(Some("public_repo, read:org"));
+    let access = gh.repository_access().await.unwrap();
+    assert_eq!(access.permissions.unwrap().held(), ["pull"]);
+    assert_eq!(
+        access.oauth_scopes.as_deref(),
+        Some(&["public_repo".to_string(), "read:org".to_string()][..])
+    );
+    sandbox.state().set_oauth_scopes(Some(""));
+    let access = gh.repository_access().await.unwrap();
+    assert_eq!(
+        access.oauth_scopes,
+        Some(vec![]),
+        "a classic token without scopes"
+    );
+}
+
+#[tokio::test]
+async fn branch_protection_is_read_absent_or_refused_without_admin() {
+    let (sandbox, repo) = sandbox();
+    let gh = client(sandbox.url(), fast());
+    let main = BranchName("main".into());
+    assert_eq!(gh.branch_protection(&main).await.unwrap(), None);
+
+    repo.protect_branch("main", BranchProtection::requiring(&["ci", "lint"], true));
+    let read = gh.branch_protection(&main).await.unwrap();
+    assert_eq!(
+        read,
+        Some(BranchProtection::requiring(&["ci", "lint"], true))
+    );
+
+    let missing = gh
+        .branch_protection(&BranchName("nope".into()))
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found(), "{missing}");
+    assert!(
+        missing.to_string().contains("Branch not found"),
+        "{missing}"
+    );
+
+    repo.set_permissions(RepoPermissions {
+        admin: false,
+        ..RepoPermissions::all()
+    });
+    let refused = gh.branch_protection(&main).await.unwrap_err();
+    assert_eq!(refused.status(), Some(403), "{refused}");
+    assert_eq!(
+        statuses(&sandbox, "GET", "/repos/*/*/branches/**"),
+        vec![404, 200, 404, 403],
+        "no retries: each answer is final"
+    );
+}
+
+#[tokio::test]
+async fn a_branch_name_with_a_slash_reaches_its_protection() {
+    let (sandbox, repo) = sandbox();
+    repo.set_branch("release/1.0", &"a".repeat(40));
+    repo.protect_branch("release/1.0", BranchProtection::default());
+    let gh = client(sandbox.url(), fast());
+    let read = gh
+        .branch_protection(&BranchName("release/1.0".into()))
+        .await
+        .unwrap();
+    assert_eq!(read, Some(BranchProtection::default()));
 }
 
 // ---------------------------------------------------- native dependencies

@@ -70,14 +70,7 @@ impl TelegramConfig {
         chat: i64,
         allowed_users: Vec<i64>,
     ) -> Result<TelegramConfig, TelegramError> {
-        let mut bot = Bot::new(token);
-        if let Some(url) = api_url {
-            let parsed = parse_url(url).map_err(|reason| TelegramError::BadApiUrl {
-                url: url.to_string(),
-                reason,
-            })?;
-            bot = bot.set_api_url(parsed);
-        }
+        let bot = bot(token, api_url)?;
         let me = bot
             .get_me()
             .await
@@ -108,6 +101,20 @@ impl TelegramConfig {
     pub fn channel_name(&self) -> String {
         format!("telegram:{}", self.chat)
     }
+}
+
+/// A bot for `token` on Telegram's Bot API, or on `api_url` (a self-hosted
+/// server or a test emulator). Nothing is sent yet.
+pub fn bot(token: &str, api_url: Option<&str>) -> Result<Bot, TelegramError> {
+    let bot = Bot::new(token);
+    let Some(url) = api_url else {
+        return Ok(bot);
+    };
+    let parsed = parse_url(url).map_err(|reason| TelegramError::BadApiUrl {
+        url: url.to_string(),
+        reason,
+    })?;
+    Ok(bot.set_api_url(parsed))
 }
 
 /// Parses into teloxide's URL type (reqwest's, which teloxide does not

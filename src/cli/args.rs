@@ -12,7 +12,7 @@ use crate::config::Schedule;
     name = "auto-milestone",
     version,
     about = "Run a GitHub milestone through headless coding-agent workers, one reviewed PR per issue",
-    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone demo [--approve-all]",
+    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -31,6 +31,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
     Status(StatusArgs),
+    /// Check that a real run can start here: git, the repository, the GitHub token and its rights, the worker, Telegram, branch protection.
+    Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
     #[command(hide = true)]
     SimWorker(SimWorkerArgs),

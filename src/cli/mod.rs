@@ -54,6 +54,7 @@ pub fn main() -> ExitCode {
         Some(Command::SimWorker(args)) => return crate::simworker::main(&args),
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
         Some(Command::Status(args)) => crate::status::main(args, cli.common),
+        Some(Command::Doctor) => crate::doctor::main(cli.common),
         None => run_cmd::main(cli.run, cli.common),
     };
     match result {

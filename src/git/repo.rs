@@ -39,6 +39,11 @@ impl WorkLeft {
 }
 
 impl Git {
+    /// `git --version`'s answer: `git version 2.43.0`.
+    pub async fn version(&self) -> Result<String, GitError> {
+        Ok(self.run(&args!["--version"]).await?.trim().to_string())
+    }
+
     /// The top-level directory of the checkout.
     pub async fn repo_root(&self) -> Result<PathBuf, GitError> {
         let out = self.run(&args!["rev-parse", "--show-toplevel"]).await?;

@@ -90,6 +90,13 @@ fn branch(name: &str) -> BranchName {
 }
 
 #[tokio::test]
+async fn version_is_gits_own_line() {
+    let repos = Repos::new();
+    let version = repos.git().version().await.unwrap();
+    assert!(version.starts_with("git version "), "{version}");
+}
+
+#[tokio::test]
 async fn finds_the_root_and_the_current_branch() {
     let repos = Repos::new();
     std::fs::create_dir(repos.work.join("sub")).unwrap();

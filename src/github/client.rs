@@ -9,6 +9,7 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::access;
 use super::convert;
 use super::retry::RetryPolicy;
 use super::transport::{RawResponse, Transport, decode, encode, expect_success};
@@ -69,6 +70,11 @@ impl OctoGitHub {
     }
 }
 
+/// GitHub's message for a branch without protection.
+pub const NOT_PROTECTED: &str = "Branch not protected";
+/// GitHub's message when asked about a branch that does not exist.
+pub const BRANCH_NOT_FOUND: &str = "Branch not found";
+
 #[derive(Deserialize)]
 struct MergeAnswer {
     merged: bool,
@@ -83,10 +89,35 @@ impl GitHubApi for OctoGitHub {
     }
 
     async fn default_branch(&self) -> Result<BranchName, GitHubError> {
-        let repo: octocrab::models::Repository = self.transport.get_json(&self.path("")).await?;
-        Ok(BranchName(
-            repo.default_branch.unwrap_or_else(|| "main".into()),
-        ))
+        Ok(self.repository_access().await?.default_branch)
+    }
+
+    async fn repository_access(&self) -> Result<RepoAccess, GitHubError> {
+        let (raw, path) = self.send(Method::GET, "", None).await?;
+        let raw = expect_success(raw, &Method::GET, &path)?;
+        let scopes = raw
+            .headers
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(access::parse_scopes);
+        let wire: access::RepoWire = decode(&raw, &Method::GET, &path)?;
+        Ok(wire.into_access(scopes))
+    }
+
+    async fn branch_protection(
+        &self,
+        branch: &BranchName,
+    ) -> Result<Option<BranchProtection>, GitHubError> {
+        let rest = format!("/branches/{}/protection", encode(&branch.0, true));
+        let (raw, path) = self.send(Method::GET, &rest, None).await?;
+        // An unprotected branch is a 404 with this message; any other 404
+        // (no such branch, or no right to see) stays an error.
+        if raw.status == 404 && raw.message() == NOT_PROTECTED {
+            return Ok(None);
+        }
+        let raw = expect_success(raw, &Method::GET, &path)?;
+        let wire: access::ProtectionWire = decode(&raw, &Method::GET, &path)?;
+        Ok(Some(wire.into()))
     }
 
     async fn list_milestones(&self) -> Result<Vec<Milestone>, GitHubError> {

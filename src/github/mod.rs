@@ -2,6 +2,7 @@
 //! behind one trait, so actors run unchanged against github.com, GitHub
 //! Enterprise, and the built-in sandbox (which octocrab reaches over loopback).
 
+pub mod access;
 pub mod auth;
 pub mod client;
 mod convert;
@@ -13,6 +14,7 @@ pub mod types;
 
 use async_trait::async_trait;
 
+pub use access::{BranchProtection, RepoAccess, RepoPermissions, RequiredChecks};
 pub use client::OctoGitHub;
 pub use error::GitHubError;
 pub use types::*;
@@ -27,6 +29,17 @@ pub trait GitHubApi: Send + Sync + 'static {
 
     /// The repository's default branch (`main` on most repositories).
     async fn default_branch(&self) -> Result<BranchName, GitHubError>;
+
+    /// The repository as the token sees it: default branch, visibility, the
+    /// account's permissions and a classic token's scopes.
+    async fn repository_access(&self) -> Result<RepoAccess, GitHubError>;
+
+    /// How `branch` is protected; `None` when it is not. Reading it needs
+    /// admin rights: without them GitHub answers 403 (or 404), an error here.
+    async fn branch_protection(
+        &self,
+        branch: &BranchName,
+    ) -> Result<Option<BranchProtection>, GitHubError>;
 
     /// All milestones, open and closed.
     async fn list_milestones(&self) -> Result<Vec<Milestone>, GitHubError>;

@@ -1,7 +1,7 @@
 //! `RepoHandle`: builds one sandbox repository for a test or the demo, and
 //! reads back what the program did to it (PRs, comments, merges, deletions).
 
-use crate::github::{Association, ItemState};
+use crate::github::{Association, BranchProtection, ItemState, RepoPermissions};
 use crate::ids::{IssueNumber, PrNumber, RepoSlug};
 
 use super::git::GitDir;
@@ -51,9 +51,47 @@ impl RepoHandle {
         self.edit(|r, _, _| r.dependencies_api = enabled);
     }
 
-    /// Branch protection "require up to date": a `behind` PR cannot be merged.
+    /// Branch protection "require up to date" on the default branch: a
+    /// `behind` PR cannot be merged into it. Keeps the rest of the branch's
+    /// protection; turning it on protects an unprotected branch, turning it
+    /// off protects nothing.
     pub fn set_require_up_to_date(&self, required: bool) {
-        self.edit(|r, _, _| r.require_up_to_date = required);
+        self.edit(|r, _, _| {
+            let branch = r.default_branch.clone();
+            match r.protection.get_mut(&branch) {
+                Some(p) => match p.required_checks.as_mut() {
+                    Some(checks) => checks.strict = required,
+                    None if required => *p = BranchProtection::requiring(&[], true),
+                    None => {}
+                },
+                None if required => {
+                    let strict = BranchProtection::requiring(&[], true);
+                    r.protection.insert(branch, strict);
+                }
+                None => {}
+            }
+        });
+    }
+
+    /// Protects `branch` (replacing any protection it had).
+    pub fn protect_branch(&self, branch: &str, protection: BranchProtection) {
+        self.edit(|r, _, _| r.protection.insert(branch.to_string(), protection));
+    }
+
+    /// Removes `branch`'s protection: reading it answers 404 "Branch not protected".
+    pub fn unprotect_branch(&self, branch: &str) {
+        self.edit(|r, _, _| r.protection.remove(branch));
+    }
+
+    /// How `branch` is protected now.
+    pub fn protection(&self, branch: &str) -> Option<BranchProtection> {
+        self.view(|r| r.protection.get(branch).cloned())
+    }
+
+    /// The viewer's role on this repository: `GET /repos/{o}/{r}` reports it
+    /// as `permissions`, and without `admin` reading branch protection answers 403.
+    pub fn set_permissions(&self, permissions: RepoPermissions) {
+        self.edit(|r, _, _| r.permissions = permissions);
     }
 
     pub fn add_milestone(&self, title: &str, state: ItemState) -> u64 {

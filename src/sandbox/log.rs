@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::api::ApiError;
 use super::faults::{Dropped, Route};
+use super::state::SandboxState;
 
 /// One request as the sandbox saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,16 +128,27 @@ pub fn is_token(value: &str) -> bool {
         && !token.is_empty()
 }
 
-/// Middleware: 401 `Requires authentication` without a token; any token passes.
-pub async fn authenticate(request: Request, next: Next) -> Response {
+/// Middleware: 401 `Requires authentication` without a token; any token
+/// passes, and its answers carry `X-OAuth-Scopes` when the world says the
+/// token is a classic one.
+pub async fn authenticate(
+    State(state): State<SandboxState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if value.is_some_and(is_token) {
-        return next.run(request).await;
+    if !value.is_some_and(is_token) {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "Requires authentication").into_response();
     }
-    ApiError::new(StatusCode::UNAUTHORIZED, "Requires authentication").into_response()
+    let mut response = next.run(request).await;
+    let scopes = state.read(|w| w.oauth_scopes.clone());
+    if let Some(value) = scopes.and_then(|s| HeaderValue::from_str(&s).ok()) {
+        response.headers_mut().insert("x-oauth-scopes", value);
+    }
+    response
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@
 //! [`Faults`], count calls in the [`RequestLog`], and can back a repository
 //! with a local bare git repository so branches, PR heads and squash merges
 //! are real commits. Per repository, a CI script and a CodeRabbit script make
-//! check runs, statuses and reviews appear by themselves.
+//! check runs, statuses and reviews appear by themselves; the viewer's
+//! `permissions` and each branch's protection are set through
+//! [`RepoHandle`], and a classic token's `X-OAuth-Scopes` through
+//! [`SandboxState::set_oauth_scopes`].
 
 mod api;
 mod backend;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::github::{Association, ItemState};
+use crate::github::{Association, BranchProtection, ItemState, RepoPermissions};
 use crate::ids::RepoSlug;
 
 use super::sim::{CiScript, CodeRabbitScript};
@@ -19,6 +19,9 @@ pub struct World {
     pub repos: Vec<Repo>,
     /// The login that authenticated requests act as (any token maps to it).
     pub viewer: String,
+    /// What `X-OAuth-Scopes` says on every authenticated answer, as GitHub
+    /// tells a classic token; `None` sends no header (a fine-grained or app token).
+    pub oauth_scopes: Option<String>,
     pub ids: Ids,
 }
 
@@ -27,6 +30,7 @@ impl Default for World {
         Self {
             repos: Vec::new(),
             viewer: "octocat".to_string(),
+            oauth_scopes: None,
             ids: Ids(1000),
         }
     }
@@ -65,9 +69,12 @@ pub struct Repo {
     pub git_dir: Option<PathBuf>,
     /// Whether `issues/{n}/dependencies/blocked_by` exists (older GHES: 404).
     pub dependencies_api: bool,
-    /// Branch protection "require branches to be up to date": merging a
-    /// `behind` PR answers 405.
-    pub require_up_to_date: bool,
+    /// The viewer's role here: the `permissions` object of the repository,
+    /// and whether branch protection may be read (admin).
+    pub permissions: RepoPermissions,
+    /// Protected branches. A strict rule ("require branches to be up to
+    /// date") makes merging a `behind` PR into that branch answer 405.
+    pub protection: BTreeMap<String, BranchProtection>,
     pub milestones: Vec<Milestone>,
     /// Issues and pull requests, by their shared number.
     pub items: BTreeMap<u64, Item>,
@@ -101,7 +108,8 @@ impl Repo {
             default_branch: default_branch.to_string(),
             git_dir: None,
             dependencies_api: true,
-            require_up_to_date: false,
+            permissions: RepoPermissions::all(),
+            protection: BTreeMap::new(),
             milestones: Vec::new(),
             items: BTreeMap::new(),
             issue_comments: Vec::new(),

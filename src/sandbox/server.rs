@@ -106,10 +106,11 @@ impl Drop for Sandbox {
 
 /// The routes behind their middleware: log, then auth, then faults, then ETags.
 fn build(app: App, faults: Faults, log: RequestLog) -> Router {
+    let state = app.state.clone();
     routes::router(app)
         .layer(from_fn(etag::conditional))
         .layer(from_fn_with_state(faults, faults::inject))
-        .layer(from_fn(log::authenticate))
+        .layer(from_fn_with_state(state, log::authenticate))
         .layer(from_fn_with_state(log, log::record))
 }
 

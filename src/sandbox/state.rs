@@ -125,6 +125,14 @@ impl SandboxState {
         });
     }
 
+    /// Makes every authenticated answer carry `X-OAuth-Scopes: <scopes>`, as
+    /// GitHub answers a classic token (`Some("")`: a classic token without
+    /// scopes); `None`, the default, sends no header, as for a fine-grained
+    /// or app token.
+    pub fn set_oauth_scopes(&self, scopes: Option<&str>) {
+        self.write(|w| w.oauth_scopes = scopes.map(str::to_string));
+    }
+
     /// Waits until `cond` holds, re-checking after every change; false on timeout.
     pub async fn wait_until(
         &self,

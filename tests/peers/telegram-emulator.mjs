@@ -11,7 +11,11 @@
 //   - unsupported methods answer `{"ok": false, ...}` with 400, never 500
 //     (teloxide waits 10 s after any 5xx);
 //   - getUpdates honours `offset` (confirming earlier updates), `limit` and
-//     `timeout` (long polling, so a polling bot does not spin).
+//     `timeout` (long polling, so a polling bot does not spin);
+//   - getChat (which the package lacks) answers the chat as `chatOf` builds
+//     it, with the fields of teloxide's `ChatFullInfo`, for a chat the bot
+//     knows: someone wrote to it there, or it sent a message there. Any other
+//     chat is "chat not found", as Telegram answers a bot nobody started.
 // It also adds `POST /botMessages {"token", "chatId"}`: every message the bot
 // has in that chat now (edits applied, deleted ones gone), as Telegram Messages.
 //
@@ -58,6 +62,15 @@ function botUser(token) {
 function chatOf(id) {
   const chatId = Number(id);
   return chatId < 0 ? { id: chatId, type: 'group', title: 'Test group' } : { id: chatId, type: 'private', first_name: 'Tester' };
+}
+
+// Telegram's getChat answer (ChatFullInfo) for a chat the bot can reach.
+function chatInfo(token, id) {
+  const known = server.storage.userMessages.some((u) => u.botToken === token && String(u.message?.chat?.id ?? u.message?.chat_id) === String(id))
+    || server.storage.botMessages.some((r) => r.botToken === token && String(r.message.chat_id) === String(id));
+  if (!known) throw new BotApiError('Bad Request: chat not found');
+  const noGifts = { unlimited_gifts: false, limited_gifts: false, unique_gifts: false, premium_subscription: false };
+  return { ...chatOf(id), accent_color_id: 0, max_reaction_count: 11, accepted_gift_types: noGifts };
 }
 
 function userOf(from) {
@@ -161,6 +174,7 @@ const METHODS = {
     has_main_web_app: false,
   }),
   getUpdates,
+  getChat: (token, params) => chatInfo(token, params.chat_id),
   getWebhookInfo: (token) => ({
     url: server.webhooks[token]?.url ?? '',
     has_custom_certificate: false,

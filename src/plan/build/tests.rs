@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::github::{
-    CheckRun, CommitStatus, Conditional, IssueComment, MergeOutcome, NewPull, PullRequest, Review,
-    ReviewComment, UpdateBranchOutcome,
+    BranchProtection, CheckRun, CommitStatus, Conditional, IssueComment, MergeOutcome, NewPull,
+    PullRequest, RepoAccess, Review, ReviewComment, UpdateBranchOutcome,
 };
 use crate::ids::{BranchName, CommitSha, PrNumber, RepoSlug};
 use crate::plan::graph::tests::{issue, open};
@@ -94,6 +94,15 @@ impl GitHubApi for FakeGitHub {
         &self.repo
     }
     async fn default_branch(&self) -> Result<BranchName, GitHubError> {
+        unused()
+    }
+    async fn repository_access(&self) -> Result<RepoAccess, GitHubError> {
+        unused()
+    }
+    async fn branch_protection(
+        &self,
+        _: &BranchName,
+    ) -> Result<Option<BranchProtection>, GitHubError> {
         unused()
     }
     async fn list_milestones(&self) -> Result<Vec<Milestone>, GitHubError> {

@@ -42,7 +42,10 @@ async fn target(app: &App, slug: &RepoSlug, n: u64) -> Result<Target, ApiError> 
             base_sha: view.base_sha.clone(),
             mergeable_state: view.mergeable_state.clone().unwrap_or_default(),
             git: repo.git_dir.clone().map(GitDir::new),
-            require_up_to_date: repo.require_up_to_date,
+            require_up_to_date: repo
+                .protection
+                .get(&item.pull.as_ref()?.base_ref)
+                .is_some_and(|p| p.strict()),
             html_url: format!("{}/{}/pull/{n}", app.base, repo.slug),
         })
     });

@@ -1,6 +1,7 @@
 //! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, and what
 //! every handler shares.
 
+pub mod branches;
 pub mod checks;
 pub mod comments;
 pub mod issues;
@@ -37,6 +38,10 @@ pub fn router(app: App) -> Router {
     let route = |rest: &str| format!("{REPO}{rest}");
     Router::new()
         .route(REPO, get(repos::get_repo))
+        .route(
+            &route("/branches/{*branch_and_resource}"),
+            get(branches::branch_route),
+        )
         .route(&route("/milestones"), get(repos::list_milestones))
         .route(&route("/milestones/{number}"), get(repos::get_milestone))
         .route(&route("/issues"), get(issues::list_issues))

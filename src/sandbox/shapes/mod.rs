@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod issues;
+pub mod protection;
 pub mod pulls;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -163,7 +164,7 @@ pub fn repository(base: &str, repo: &Repo) -> Value {
         "pushed_at": ts(repo.created_at),
         "created_at": ts(repo.created_at),
         "updated_at": ts(repo.created_at),
-        "permissions": {"admin": true, "maintain": true, "push": true, "triage": true, "pull": true},
+        "permissions": repo.permissions,
         "allow_rebase_merge": true,
         "allow_squash_merge": true,
         "allow_merge_commit": true,

@@ -139,4 +139,7 @@ pub struct SimWorkerArgs {
     /// Continue this session: run its task again under the same session id
     #[arg(long, value_name = "SESSION")]
     pub resume: Option<String>,
+    /// What to print, as `claude -p` takes it: text, json or stream-json
+    #[arg(long, default_value = "stream-json", value_parser = ["text", "json", "stream-json"])]
+    pub output_format: String,
 }

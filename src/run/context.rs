@@ -55,6 +55,9 @@ pub struct RunContext {
     pub budget: Budget,
     /// Set once a worker printed no event stream (said once per run).
     plain_worker_seen: AtomicBool,
+    /// Set once the worker CLI refused the event stream's flags: later
+    /// workers run with plain output.
+    stream_refused: AtomicBool,
 }
 
 impl RunContext {
@@ -89,7 +92,19 @@ impl RunContext {
             worker_env,
             budget,
             plain_worker_seen: AtomicBool::new(false),
+            stream_refused: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the worker CLI refused the event stream in this run.
+    pub fn stream_refused(&self) -> bool {
+        self.stream_refused.load(Ordering::Relaxed)
+    }
+
+    /// Records that the worker CLI refused the event stream; `true` the
+    /// first time (so it is said once).
+    pub fn refuse_stream(&self) -> bool {
+        !self.stream_refused.swap(true, Ordering::Relaxed)
     }
 
     /// `true` the first time it is asked in this run, then `false`: for

@@ -13,11 +13,45 @@ use serde_json::{Value, json};
 
 /// Where the worker's output goes: the process's stdout and stderr, or a
 /// transcript a test reads back (tests run workers inside the test process).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub enum Console {
-    #[default]
-    Process,
+    /// The process's stdout and stderr, in this output format.
+    Process(Format),
+    /// Kept in memory (always the event stream).
     Capture(Arc<Mutex<Transcript>>),
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::Process(Format::StreamJson)
+    }
+}
+
+/// `--output-format`, as the real CLI takes it.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Only the final text.
+    Text,
+    /// Only the final result event.
+    Json,
+    /// Every event, as it happens.
+    #[default]
+    StreamJson,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "stream-json" => Ok(Format::StreamJson),
+            other => Err(format!(
+                "read --output-format {other:?}: use text, json or stream-json"
+            )),
+        }
+    }
 }
 
 /// Everything a captured worker printed, line by line.
@@ -105,7 +139,7 @@ impl Console {
     /// What was printed so far (empty for the process console).
     pub fn transcript(&self) -> Transcript {
         match self {
-            Console::Process => Transcript::default(),
+            Console::Process(_) => Transcript::default(),
             Console::Capture(t) => t.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     }
@@ -118,13 +152,33 @@ impl Console {
             "session_id": session_id,
             "model": "sim",
         });
-        self.emit(&line.to_string(), false);
+        self.event(&line.to_string());
     }
 
-    /// Says `text`: an assistant text event.
+    /// Says `text`: an assistant text event (plain text in text format).
     pub fn out(&self, text: &str) {
-        let block = json!({"type": "text", "text": text});
-        self.emit(&assistant("sim", block), false);
+        match self.format() {
+            Format::StreamJson => {
+                let block = json!({"type": "text", "text": text});
+                self.emit(&assistant("sim", block), false);
+            }
+            Format::Text => self.emit(text, false),
+            Format::Json => {}
+        }
+    }
+
+    fn format(&self) -> Format {
+        match self {
+            Console::Process(format) => *format,
+            Console::Capture(_) => Format::StreamJson,
+        }
+    }
+
+    /// Prints an event of the stream (in stream format only).
+    fn event(&self, line: &str) {
+        if self.format() == Format::StreamJson {
+            self.emit(line, false);
+        }
     }
 
     /// Runs a command, as the agent's `Bash` tool would: the tool use, then
@@ -132,7 +186,7 @@ impl Console {
     pub fn tool(&self, command: &str, output: &str) {
         let block = json!({"type": "tool_use", "id": "toolu_sim", "name": "Bash",
                            "input": {"command": command}});
-        self.emit(&assistant("sim", block), false);
+        self.event(&assistant("sim", block));
         let result = json!({
             "type": "user",
             "message": {"role": "user", "content": [
@@ -140,12 +194,16 @@ impl Console {
             ]},
             "session_id": "sim",
         });
-        self.emit(&result.to_string(), false);
+        self.event(&result.to_string());
     }
 
-    /// Prints a line exactly as given (the closing result event).
-    pub fn raw(&self, line: &str) {
-        self.emit(line, false);
+    /// Ends the output: the result event (stream and json formats), or its
+    /// text (text format).
+    pub fn result(&self, finish: &Finish, session_id: &str) {
+        match self.format() {
+            Format::Text => self.emit(&finish.summary, false),
+            Format::Json | Format::StreamJson => self.emit(&envelope(finish, session_id), false),
+        }
     }
 
     /// Prints text on stderr.
@@ -155,7 +213,7 @@ impl Console {
 
     fn emit(&self, text: &str, to_stderr: bool) {
         match self {
-            Console::Process => {
+            Console::Process(_) => {
                 // A closed log cannot be written to, and there is no one left
                 // to tell: the write error is dropped.
                 let _ = if to_stderr {
@@ -276,7 +334,9 @@ mod tests {
         assert_eq!(t.said(), ["one", "two", "three"]);
         assert_eq!(t.commands(), ["git push origin feat/x"]);
         assert_eq!(t.stderr, ["oops"]);
-        assert_eq!(Console::Process.transcript(), Transcript::default());
+        assert_eq!(Console::default().transcript(), Transcript::default());
+        assert_eq!("text".parse(), Ok(Format::Text));
+        assert!("yaml".parse::<Format>().unwrap_err().contains("stream-json"));
     }
 
     #[test]
@@ -284,7 +344,7 @@ mod tests {
         let console = Console::capture();
         console.init("s-1");
         console.tool("git push origin feat/x", "pushed");
-        console.raw(&envelope(&Finish::ok("done", 0.5), "s-1"));
+        console.result(&Finish::ok("done", 0.5), "s-1");
         let mut activity = crate::worker::Activity::default();
         let mut saw_tool = false;
         for line in console.transcript().stdout {

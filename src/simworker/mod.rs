@@ -51,7 +51,7 @@ mod work;
 
 use std::process::ExitCode;
 
-pub use console::{Console, Finish, Transcript, envelope};
+pub use console::{Console, Finish, Format, Transcript, envelope};
 pub use content::{BUG_MARKER, CI_MARKER, NIT_MARKER, SIM_DIR};
 pub use directives::{Directives, FixOutcome, Outcome};
 pub use setup::{EXIT_FAILED, EXIT_SETUP, Mode, SimArgs, SimEnv, SimError};
@@ -67,7 +67,7 @@ pub async fn run(args: SimArgs, env: &SimEnv) -> i32 {
         Ok(started) => started,
         Err((id, e)) => {
             let finish = failed(&env.console, &e);
-            env.console.raw(&envelope(&finish, &id));
+            env.console.result(&finish, &id);
             return finish.exit;
         }
     };
@@ -77,7 +77,7 @@ pub async fn run(args: SimArgs, env: &SimEnv) -> i32 {
         Mode::FixCi | Mode::FixReview | Mode::Changes => fix::run(&args, env).await,
     };
     let finish = result.unwrap_or_else(|e| failed(&env.console, &e));
-    env.console.raw(&envelope(&finish, &session));
+    env.console.result(&finish, &session);
     record(env, &args, "end", Some(finish.exit));
     finish.exit
 }
@@ -107,18 +107,19 @@ async fn start_session(
 /// The `sim-worker` subcommand: reads the process's environment and working
 /// directory, runs the worker on a single-threaded runtime.
 pub fn main(args: &SimWorkerArgs) -> ExitCode {
-    let console = Console::Process;
+    let console = Console::Process(args.output_format.parse().unwrap_or_default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     let code = match runtime {
         Ok(runtime) => runtime.block_on(async {
-            let setup = SimArgs::from_cli(args).and_then(|a| Ok((a, SimEnv::from_process()?)));
+            let setup = SimArgs::from_cli(args)
+                .and_then(|a| Ok((a, SimEnv::from_process(console.clone())?)));
             match setup {
                 Ok((args, env)) => run(args, &env).await,
                 Err(e) => {
                     let finish = failed(&console, &e);
-                    console.raw(&envelope(&finish, "sim-setup"));
+                    console.result(&finish, "sim-setup");
                     finish.exit
                 }
             }
@@ -126,7 +127,7 @@ pub fn main(args: &SimWorkerArgs) -> ExitCode {
         Err(e) => {
             let e = SimError::Setup(format!("start a tokio runtime: {e}"));
             let finish = failed(&console, &e);
-            console.raw(&envelope(&finish, "sim-setup"));
+            console.result(&finish, "sim-setup");
             finish.exit
         }
     };

@@ -156,10 +156,10 @@ impl SimEnv {
     }
 
     /// The process's environment and working directory, printing to stdout.
-    pub fn from_process() -> Result<SimEnv, SimError> {
+    pub fn from_process(console: Console) -> Result<SimEnv, SimError> {
         let cwd = std::env::current_dir()
             .map_err(|e| SimError::Setup(format!("read the working directory: {e}")))?;
-        Self::from_vars(|k| std::env::var(k).ok(), cwd, Console::Process)
+        Self::from_vars(|k| std::env::var(k).ok(), cwd, console)
     }
 
     /// The GitHub client for the repository.

@@ -10,6 +10,7 @@ pub mod implement;
 pub mod link;
 pub mod locate;
 pub mod merge;
+pub mod plain;
 pub mod review_stage;
 pub mod waits;
 pub mod worker;

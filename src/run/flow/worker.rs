@@ -20,6 +20,7 @@ use crate::worker::{
 };
 
 use super::env::{FlowError, IssueEnv};
+use super::plain;
 use crate::run::budget::Admission;
 use crate::run::outcome::IssueOutcome;
 
@@ -149,16 +150,38 @@ fn resume_failure(outcome: &WorkerOutcome) -> String {
         .unwrap_or_else(|| format!("the worker {}", outcome.exit))
 }
 
-/// Spawns one worker (continuing `session` if given) and follows it to its end.
+/// Spawns one worker (continuing `session` if given) and follows it to its
+/// end. A CLI that refuses the event stream's flags is run again without
+/// them, and so is every later worker of the run (said once).
 async fn run_once(
     env: &IssueEnv,
     launch: &Launch,
     session: Option<&str>,
 ) -> Result<WorkerOutcome, FlowError> {
-    let settings = &env.ctx.settings.worker;
+    let argv = launch_argv(env, launch, session);
+    if env.ctx.stream_refused() {
+        return run_argv(env, launch, plain::without_stream(argv)).await;
+    }
+    let streamed = plain::asks_for_stream(&argv);
+    let outcome = run_argv(env, launch, argv.clone()).await?;
+    if !streamed || !plain::refused_stream(&outcome) {
+        return Ok(outcome);
+    }
+    if env.ctx.refuse_stream() {
+        env.note(
+            "the worker CLI refused `--output-format stream-json --verbose`: running this and every later \
+             worker with plain output (no live activity, cost unknown); set the worker commands to plain \
+             output to skip this",
+        );
+    }
+    run_argv(env, launch, plain::without_stream(argv)).await
+}
+
+/// The argv of a fresh worker, or of one continuing `session`.
+fn launch_argv(env: &IssueEnv, launch: &Launch, session: Option<&str>) -> Vec<String> {
     let (template, vars) = match session {
         Some(id) => (
-            &settings.resume_command,
+            &env.ctx.settings.worker.resume_command,
             Vars {
                 session: Some(id.to_string()),
                 prompt: Some(CONTINUE_PROMPT.to_string()),
@@ -167,7 +190,16 @@ async fn run_once(
         ),
         None => (&launch.command, launch.vars.clone()),
     };
-    let argv = ArgvTemplate::new(template.iter().cloned()).expand(&vars);
+    ArgvTemplate::new(template.iter().cloned()).expand(&vars)
+}
+
+/// Spawns `argv` and follows the worker to its end.
+async fn run_argv(
+    env: &IssueEnv,
+    launch: &Launch,
+    argv: Vec<String>,
+) -> Result<WorkerOutcome, FlowError> {
+    let settings = &env.ctx.settings.worker;
     let log_path = env.ctx.log_path(&launch.log_name);
     let fitted = prompt::fit(argv, &prompt::spill_path(&log_path)).map_err(|e| {
         FlowError::Other(format!(

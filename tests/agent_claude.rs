@@ -122,12 +122,26 @@ fn real_agents_implement_fix_ci_and_review_and_every_cost_is_counted() {
     assert_eq!((row.ci_fix_attempts, row.review_rounds), (1, 1), "{log}");
     // Three agents, two model turns each at 1000 in / 50 out tokens:
     // $0.005 a turn at the CLI's Opus prices.
-    assert!((row.cost_usd - 0.03).abs() < 1e-9, "cost {}\n{log}", row.cost_usd);
+    assert!(
+        (row.cost_usd - 0.03).abs() < 1e-9,
+        "cost {}\n{log}",
+        row.cost_usd
+    );
     assert!((world.latest_run().cost_usd_total - 0.03).abs() < 1e-9);
-    assert!(log.contains(", $0.03\n"), "the summary shows the issue's cost\n{log}");
+    assert!(
+        log.contains(", $0.03\n"),
+        "the summary shows the issue's cost\n{log}"
+    );
     assert!(log.contains("Total cost: $0.03"), "{log}");
-    for tool in ["implement: Bash: env > ", "ci-fix: Bash: sed -i '/CI_FAIL/d'", "review-fix: Bash: sed -i '/BUG:/d'"] {
-        assert!(log.contains(tool), "the live activity shows the agent's tool ({tool})\n{log}");
+    for tool in [
+        "implement: Bash: env > ",
+        "ci-fix: Bash: sed -i '/CI_FAIL/d'",
+        "review-fix: Bash: sed -i '/BUG:/d'",
+    ] {
+        assert!(
+            log.contains(tool),
+            "the live activity shows the agent's tool ({tool})\n{log}"
+        );
     }
     assert!(
         !log.contains("printed no Claude stream-json events"),
@@ -138,10 +152,24 @@ fn real_agents_implement_fix_ci_and_review_and_every_cost_is_counted() {
     // carries CodeRabbit's finding.
     let (pr, _) = world.pull_of(issue);
     let ci = api.requests_for("ci-fix");
-    assert!(ci[0]["prompt"].as_str().unwrap().starts_with(&format!("Fix CI failures for PR #{}", pr.0)));
+    assert!(
+        ci[0]["prompt"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Fix CI failures for PR #{}", pr.0))
+    );
     let review = api.requests_for("review-fix");
-    assert!(review[0]["prompt"].as_str().unwrap().contains("unchecked index"), "{review:#?}");
-    assert!(row.session.is_none(), "finished sessions are not kept for a resume");
+    assert!(
+        review[0]["prompt"]
+            .as_str()
+            .unwrap()
+            .contains("unchecked index"),
+        "{review:#?}"
+    );
+    assert!(
+        row.session.is_none(),
+        "finished sessions are not kept for a resume"
+    );
 
     // Secrets: the agent's environment had the GitHub token it needs and no
     // Telegram token; neither token is in the checkpoint, the logs or the tree.
@@ -203,13 +231,20 @@ fn only_the_hung_agent_is_stopped_by_the_stall_watchdog() {
     let hung_row = world.row(hung);
     assert_eq!(hung_row.state, IssueState::Failed, "{log}");
     let error = hung_row.last_error.unwrap();
-    assert!(error.contains("stalled: no output, CPU time or file change for"), "{error}");
+    assert!(
+        error.contains("stalled: no output, CPU time or file change for"),
+        "{error}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(70),
         "the run waited for the hung agent's wall-clock limit"
     );
     // The stopped agent's background process went with its group.
-    let child: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let child: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(
         !Path::new(&format!("/proc/{child}")).exists()
             || std::fs::read_to_string(format!("/proc/{child}/stat"))
@@ -217,7 +252,11 @@ fn only_the_hung_agent_is_stopped_by_the_stall_watchdog() {
         "process {child} of the stopped agent's group survived"
     );
     // The slow agent was never stopped: all its turns were answered.
-    assert_eq!(api.requests_for(&format!("implement-{}", slow.0)).len(), 7, "{log}");
+    assert_eq!(
+        api.requests_for(&format!("implement-{}", slow.0)).len(),
+        7,
+        "{log}"
+    );
 }
 
 #[test]
@@ -247,10 +286,17 @@ fn a_sigterm_during_an_agent_and_a_resume_continue_its_session() {
     let run = world.start(&[MILESTONE], Human::default_answers());
     let deadline = Instant::now() + Duration::from_secs(30);
     while api.requests_for("first").len() < 2 {
-        assert!(Instant::now() < deadline, "the agent never reached its second turn\n{}", run.stdout());
+        assert!(
+            Instant::now() < deadline,
+            "the agent never reached its second turn\n{}",
+            run.stdout()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let session = world.row(issue).session.expect("the session is recorded as soon as it starts");
+    let session = world
+        .row(issue)
+        .session
+        .expect("the session is recorded as soon as it starts");
     assert_eq!(session.kind, "implement");
     run.signal(libc::SIGTERM);
     let out = run.wait();
@@ -260,19 +306,40 @@ fn a_sigterm_during_an_agent_and_a_resume_continue_its_session() {
     let out = world.run(&[MILESTONE, "--resume"]);
     let log = text(&out);
     assert_eq!(out.status.code(), Some(0), "{log}");
-    assert!(log.contains(&format!("continuing the interrupted implement session {}", session.id)), "{log}");
+    assert!(
+        log.contains(&format!(
+            "continuing the interrupted implement session {}",
+            session.id
+        )),
+        "{log}"
+    );
     let continued = api.requests_for("continued");
     assert!(!continued.is_empty(), "{log}");
     // The continued conversation carries the first run's turns.
     let history = continued[0]["history"].to_string();
-    assert!(history.contains("tool_use") && history.contains("tool_result"), "{history}");
-    assert!(continued[0]["latest_prompt"].as_str().unwrap().contains("You were interrupted"));
+    assert!(
+        history.contains("tool_use") && history.contains("tool_result"),
+        "{history}"
+    );
+    assert!(
+        continued[0]["latest_prompt"]
+            .as_str()
+            .unwrap()
+            .contains("You were interrupted")
+    );
     let row = world.row(issue);
     assert_eq!(row.state, IssueState::Merged, "{log}");
-    assert_eq!(row.attempts, 1, "a continued session is the same attempt\n{log}");
+    assert_eq!(
+        row.attempts, 1,
+        "a continued session is the same attempt\n{log}"
+    );
     assert_eq!(world.pulls_for(issue).len(), 1);
     // The interrupted run's finished turn is paid for in the session's total.
-    assert!((row.cost_usd - 0.015).abs() < 1e-9, "cost {}\n{log}", row.cost_usd);
+    assert!(
+        (row.cost_usd - 0.015).abs() < 1e-9,
+        "cost {}\n{log}",
+        row.cost_usd
+    );
 }
 
 #[test]
@@ -282,7 +349,10 @@ fn the_budget_cap_stops_new_agents_once_reached() {
     let second = world.issue("Second", "Depends on: none", "");
     let api = ClaudeApi::start(
         world.dir.path(),
-        json!([implement_rule(first, "one", vec![]), implement_rule(second, "two", vec![])]),
+        json!([
+            implement_rule(first, "one", vec![]),
+            implement_rule(second, "two", vec![])
+        ]),
     );
     world.use_real_agent(&api);
     let out = world.run_unattended(&[MILESTONE, "--max-budget-usd-total", "0.005"]);
@@ -294,6 +364,10 @@ fn the_budget_cap_stops_new_agents_once_reached() {
         .into_iter()
         .filter(|i| !api.requests_for(&format!("implement-{}", i.0)).is_empty())
         .collect();
-    assert_eq!(started.len(), 1, "one agent ran, the cap held the other back\n{log}");
+    assert_eq!(
+        started.len(),
+        1,
+        "one agent ran, the cap held the other back\n{log}"
+    );
     assert!(log.contains("budget"), "{log}");
 }

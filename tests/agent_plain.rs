@@ -46,9 +46,25 @@ fn a_cli_refusing_the_event_stream_runs_with_plain_output_and_unknown_cost() {
         assert_eq!(row.cost_usd, 0.0, "plain output carries no cost\n{log}");
     }
     let refused = std::fs::read_to_string(&refusals).unwrap();
-    assert_eq!(refused.lines().count(), 1, "only the first worker tried the stream\n{log}");
-    assert_eq!(log.matches("refused `--output-format stream-json --verbose`").count(), 1, "{log}");
-    assert_eq!(log.matches("printed no Claude stream-json events").count(), 1, "{log}");
+    assert_eq!(
+        refused.lines().count(),
+        1,
+        "only the first worker tried the stream\n{log}"
+    );
+    assert_eq!(
+        log.matches("refused `--output-format stream-json --verbose`")
+            .count(),
+        1,
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("printed no Claude stream-json events").count(),
+        1,
+        "{log}"
+    );
     let worker_log = world.log_file(&format!("issue-{}.log", second.0)).unwrap();
-    assert!(worker_log.contains("PR: #"), "plain text, kept in the log: {worker_log}");
+    assert!(
+        worker_log.contains("PR: #"),
+        "plain text, kept in the log: {worker_log}"
+    );
 }

@@ -28,7 +28,10 @@ impl Git {
             .await?;
         Ok(TreeState {
             head,
-            changed: parse_status_z(&out).into_iter().map(|(_, path)| path).collect(),
+            changed: parse_status_z(&out)
+                .into_iter()
+                .map(|(_, path)| path)
+                .collect(),
         })
     }
 }

@@ -336,7 +336,12 @@ mod tests {
         assert_eq!(t.stderr, ["oops"]);
         assert_eq!(Console::default().transcript(), Transcript::default());
         assert_eq!("text".parse(), Ok(Format::Text));
-        assert!("yaml".parse::<Format>().unwrap_err().contains("stream-json"));
+        assert!(
+            "yaml"
+                .parse::<Format>()
+                .unwrap_err()
+                .contains("stream-json")
+        );
     }
 
     #[test]

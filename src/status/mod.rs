@@ -202,9 +202,22 @@ mod tests {
             row.activity = Some(serde_json::to_value(&activity).unwrap());
         }
         let shown = recorded_activity(&rows);
-        let with_worker: Vec<_> = rows.iter().filter(|r| r.worker.is_some()).map(|r| r.issue).collect();
-        assert_eq!(shown.keys().copied().collect::<Vec<_>>(), with_worker, "only live workers");
-        assert!(shown.values().all(|a| a == "agent: Bash: cargo test · turn 1"), "{shown:?}");
+        let with_worker: Vec<_> = rows
+            .iter()
+            .filter(|r| r.worker.is_some())
+            .map(|r| r.issue)
+            .collect();
+        assert_eq!(
+            shown.keys().copied().collect::<Vec<_>>(),
+            with_worker,
+            "only live workers"
+        );
+        assert!(
+            shown
+                .values()
+                .all(|a| a == "agent: Bash: cargo test · turn 1"),
+            "{shown:?}"
+        );
         let text = show(&run(RunStatus::Running), &rows, at(725));
         assert!(text.contains("agent: Bash: cargo test · turn 1"), "{text}");
     }

@@ -80,7 +80,8 @@ impl Family {
             if !self.alive() {
                 return true;
             }
-            if Instant::now() >= deadline || stop.is_some_and(|s| s.level() == StopLevel::Immediate) {
+            if Instant::now() >= deadline || stop.is_some_and(|s| s.level() == StopLevel::Immediate)
+            {
                 return false;
             }
             tokio::time::sleep(tick).await;
@@ -154,7 +155,11 @@ mod tests {
         while std::fs::read_to_string(&pid_file).map_or(true, |t| t.trim().is_empty()) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let escaped: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let escaped: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let escaped_stat = group::read_stat(escaped).unwrap();
         assert_ne!(escaped_stat.pgrp, family.pgid, "it left the group");
         assert!(family.members().iter().any(|(pid, _)| *pid == escaped));

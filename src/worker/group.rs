@@ -124,10 +124,7 @@ mod tests {
         let stat = read_stat(me).expect("/proc/self/stat");
         assert!(stat.is_running());
         assert!(stat.start_ticks > 0);
-        let zombie = ProcStat {
-            state: 'Z',
-            ..stat
-        };
+        let zombie = ProcStat { state: 'Z', ..stat };
         assert!(!zombie.is_running());
         let path = format!("PATH={}", std::env::var("PATH").unwrap());
         assert!(has_env(me, &path));

@@ -201,7 +201,10 @@ impl RunningWorker {
             }
         }
         if progressed {
-            send(updates, WorkerUpdate::Activity(Box::new(self.activity.clone())));
+            send(
+                updates,
+                WorkerUpdate::Activity(Box::new(self.activity.clone())),
+            );
         }
     }
 

@@ -557,7 +557,10 @@ async fn what_a_dead_leader_left_is_stopped_by_its_group_and_its_mark() {
         Leftover::Stopped
     );
     assert!(!running(grouped), "the group's member is stopped");
-    assert!(!running(session), "the marked process in its own session is stopped");
+    assert!(
+        !running(session),
+        "the marked process in its own session is stopped"
+    );
     assert!(running(foreign), "a process without the mark is left alone");
     unsafe { libc::kill(foreign as i32, libc::SIGKILL) };
     assert_eq!(

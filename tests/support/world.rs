@@ -106,7 +106,10 @@ impl World {
         )
         .unwrap();
         git(&work, &["add", ".claude/commands/auto-issue.md"]);
-        git(&work, &["commit", "-q", "-m", "Add the /auto-issue command"]);
+        git(
+            &work,
+            &["commit", "-q", "-m", "Add the /auto-issue command"],
+        );
         git(&work, &["push", "-q", "origin", "main"]);
     }
 

@@ -79,17 +79,40 @@ mod tests {
 
     #[test]
     fn the_stream_flags_become_plain_output() {
-        let stream = argv(&["claude", "-p", "x", "--output-format", "stream-json", "--verbose", "--model", "opus"]);
+        let stream = argv(&[
+            "claude",
+            "-p",
+            "x",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--model",
+            "opus",
+        ]);
         assert!(asks_for_stream(&stream));
         let plain = without_stream(stream);
-        assert_eq!(plain, argv(&["claude", "-p", "x", "--output-format", "text", "--model", "opus"]));
+        assert_eq!(
+            plain,
+            argv(&[
+                "claude",
+                "-p",
+                "x",
+                "--output-format",
+                "text",
+                "--model",
+                "opus"
+            ])
+        );
         assert!(!asks_for_stream(&plain));
         assert_eq!(
             without_stream(argv(&["a", "--output-format=stream-json"])),
             argv(&["a", "--output-format=text"])
         );
         // A prompt that merely says "stream-json" is not a flag.
-        assert_eq!(without_stream(argv(&["a", "stream-json"])), argv(&["a", "stream-json"]));
+        assert_eq!(
+            without_stream(argv(&["a", "stream-json"])),
+            argv(&["a", "stream-json"])
+        );
     }
 
     fn outcome(dir: &std::path::Path, exit: WorkerExit, log: &str, secs: u64) -> WorkerOutcome {
@@ -106,14 +129,40 @@ mod tests {
     #[test]
     fn a_quick_failure_naming_a_stream_flag_is_a_refusal() {
         let dir = tempfile::tempdir().unwrap();
-        let refusal = "error: option '--output-format <format>' argument 'stream-json' is invalid.\n";
-        assert!(refused_stream(&outcome(dir.path(), WorkerExit::Exited(1), refusal, 1)));
-        assert!(refused_stream(&outcome(dir.path(), WorkerExit::Exited(2), "error: unknown option '--verbose'\n", 0)));
-        assert!(!refused_stream(&outcome(dir.path(), WorkerExit::Exited(1), "error: no API key\n", 1)));
-        assert!(!refused_stream(&outcome(dir.path(), WorkerExit::Exited(0), refusal, 1)));
-        assert!(!refused_stream(&outcome(dir.path(), WorkerExit::Exited(1), refusal, 300)), "not at start");
+        let refusal =
+            "error: option '--output-format <format>' argument 'stream-json' is invalid.\n";
+        assert!(refused_stream(&outcome(
+            dir.path(),
+            WorkerExit::Exited(1),
+            refusal,
+            1
+        )));
+        assert!(refused_stream(&outcome(
+            dir.path(),
+            WorkerExit::Exited(2),
+            "error: unknown option '--verbose'\n",
+            0
+        )));
+        assert!(!refused_stream(&outcome(
+            dir.path(),
+            WorkerExit::Exited(1),
+            "error: no API key\n",
+            1
+        )));
+        assert!(!refused_stream(&outcome(
+            dir.path(),
+            WorkerExit::Exited(0),
+            refusal,
+            1
+        )));
+        assert!(
+            !refused_stream(&outcome(dir.path(), WorkerExit::Exited(1), refusal, 300)),
+            "not at start"
+        );
         let mut streamed = outcome(dir.path(), WorkerExit::Exited(1), refusal, 1);
-        streamed.activity.feed(r#"{"type":"system","subtype":"init","session_id":"s"}"#);
+        streamed
+            .activity
+            .feed(r#"{"type":"system","subtype":"init","session_id":"s"}"#);
         assert!(!refused_stream(&streamed), "it spoke the stream");
     }
 }

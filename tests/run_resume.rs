@@ -133,3 +133,65 @@ fn resume_with_nothing_unfinished_says_so() {
         text(&out)
     );
 }
+
+#[test]
+fn an_interrupted_session_continues_or_else_starts_afresh() {
+    let world = World::new();
+    let first = world.issue("Continued", "Depends on: none", "slow=2s");
+    let second = world.issue("Lost", "Depends on: none", "slow=2s");
+    let child = world.start(
+        &[support::world::MILESTONE, "--parallel", "2"],
+        Human::default_answers(),
+    );
+    world.wait_for(Duration::from_secs(20), "two workers to start", |w| {
+        w.trace().iter().filter(|e| e.event == "start").count() >= 2
+    });
+    world.wait_for(
+        Duration::from_secs(20),
+        "both sessions to be recorded",
+        |w| [first, second].iter().all(|&i| w.row(i).session.is_some()),
+    );
+    child.signal(libc::SIGTERM);
+    assert_eq!(child.wait().status.code(), Some(143));
+    let kept = world.row(first).session.unwrap();
+    // The second session's transcript is gone (another HOME, say): the
+    // simulated worker, like claude, answers "No conversation found".
+    let lost = world.row(second).session.unwrap();
+    let worktree = world.row(second).worktree.expect("a worktree");
+    let gitdir = support::world::git(&worktree, &["rev-parse", "--absolute-git-dir"]);
+    std::fs::remove_dir_all(std::path::Path::new(gitdir.trim()).join("sim-sessions")).unwrap();
+
+    let resumed = world.run(&[support::world::MILESTONE, "--parallel", "2", "--resume"]);
+    let log = text(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!(
+            "continuing the interrupted implement session {}",
+            kept.id
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("could not continue session {} (", lost.id))
+            && log.contains("starting the implement worker afresh"),
+        "{log}"
+    );
+    let continued = world.worker_events(first, "start");
+    assert_eq!(
+        continued.len(),
+        2,
+        "started, then continued: {continued:#?}"
+    );
+    assert_one_pr_each_and_merged(&world, &[first, second], &log);
+    for issue in [first, second] {
+        assert_eq!(
+            world.row(issue).attempts,
+            1,
+            "{issue}: the same attempt\n{log}"
+        );
+        assert!(
+            world.row(issue).session.is_none(),
+            "a finished session is forgotten"
+        );
+    }
+}

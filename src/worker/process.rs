@@ -92,9 +92,9 @@ pub enum SpawnError {
 pub enum TimeoutKind {
     /// Ran longer than `wall_timeout`.
     Wall,
-    /// Output, CPU time and working tree all stood still for `quiet`
-    /// (at least `stall_timeout`).
-    Stall { quiet: Duration },
+    /// No output or file change for `quiet` (at least `stall_timeout`), and
+    /// next to no CPU time over the last `stall_timeout` (`idle`).
+    Stall { quiet: Duration, idle: Duration },
 }
 
 /// How a worker ended.
@@ -131,10 +131,11 @@ impl fmt::Display for WorkerExit {
             WorkerExit::Exited(code) => write!(f, "exited with code {code}"),
             WorkerExit::Signaled(signal) => write!(f, "was killed by signal {signal}"),
             WorkerExit::TimedOut(TimeoutKind::Wall) => f.write_str("ran past its time limit"),
-            WorkerExit::TimedOut(TimeoutKind::Stall { quiet }) => write!(
+            WorkerExit::TimedOut(TimeoutKind::Stall { quiet, idle }) => write!(
                 f,
-                "stalled: no output, CPU time or file change for {}s",
-                quiet.as_secs()
+                "stalled: no output or file change for {}s and next to no CPU time for the last {}s",
+                quiet.as_secs(),
+                idle.as_secs()
             ),
             WorkerExit::Stopped => f.write_str("was stopped"),
             WorkerExit::Unknown => f.write_str("ended with an unknown status"),

@@ -158,10 +158,10 @@ impl RunningWorker {
                 _ = reads.tick() => self.read_output(false, updates),
                 _ = samples.tick(), if stall.is_some() => {
                     let now = Instant::now();
-                    let sample = sampler.sample(&watchdog, now).await;
+                    let sample = sampler.sample(&watchdog).await;
                     if let Verdict::Stalled(quiet) = watchdog.observe(sample, now) {
                         tracing::warn!(pid = self.pid(), quiet_secs = quiet.as_secs(), "worker stalled");
-                        return Watch::TimedOut(TimeoutKind::Stall { quiet });
+                        return Watch::TimedOut(TimeoutKind::Stall { quiet, idle: self.stall_timeout });
                     }
                 }
             }

@@ -227,6 +227,8 @@ pub fn one_line(text: &str, max: usize) -> String {
 /// What a worker has done so far, from its events.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
+    /// The `init` event arrived: the session really started.
+    pub started: bool,
     pub session_id: Option<String>,
     pub model: Option<String>,
     /// Model messages so far (the result's `num_turns` once it is known).
@@ -270,6 +272,7 @@ impl Activity {
         }
         match event {
             StreamEvent::Init { session_id, model } => {
+                self.started = true;
                 self.model = model;
                 self.session_id = Some(session_id.clone());
                 Change::SessionStarted(session_id)

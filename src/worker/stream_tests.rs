@@ -67,6 +67,7 @@ fn a_successful_run_gives_cost_turns_and_session() {
     assert!(activity.tokens.output > 0);
     assert!(activity.tool.is_none(), "nothing runs after the result");
     assert!(matches!(changes[0], Change::SessionStarted(_)));
+    assert!(activity.started);
     assert_eq!(changes.last(), Some(&Change::Finished));
     assert!(
         activity.describe().starts_with("finished · turn"),
@@ -194,6 +195,7 @@ fn a_missing_session_is_an_error_result_with_its_reason() {
         "{result:?}"
     );
     assert_eq!(activity.turns, 0);
+    assert!(!activity.started, "no init: the session never started");
 }
 
 #[test]

@@ -1,12 +1,16 @@
 //! Telling a busy worker from a stuck one. An agent can be silent for a long
-//! time while it works: its test suite runs (CPU time in its process group),
-//! or it edits files. A worker counts as stalled only when its output, the
-//! CPU time of its whole process group and its working tree all stay the
-//! same for the stall timeout. "Whole process group" means the worker's
-//! family (see `family`): its group and the processes its tools started in
-//! sessions of their own. `Watchdog` is the decision (pure, driven by
-//! samples); `Sampler` takes the samples.
+//! time while it works: its test suite runs (CPU time in its processes), or
+//! it edits files. A worker counts as stalled only when, for the whole stall
+//! timeout, its output and its working tree stayed the same and its
+//! processes (its family: see `family`) used next to no CPU time.
+//!
+//! "Next to no" is measured over the whole window, not between two samples:
+//! an idle Claude Code process waiting on the API still burns about 1% of a
+//! core in timers and garbage collection, in bursts of several percent; a
+//! test suite burns close to 100%. `Watchdog` is the decision (pure, driven
+//! by samples); `Sampler` takes the samples.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -18,17 +22,17 @@ use super::family::Family;
 use super::group;
 use crate::git::Git;
 
-/// CPU time below this share of the wall time between two samples is noise
-/// (an idle runtime's timers, a waiting HTTP client), not work.
-const IDLE_CPU_SHARE: f64 = 0.01;
+/// CPU time under this share of one core over the stall window is an idle
+/// runtime, not work.
+const IDLE_CPU_SHARE: f64 = 0.03;
 
 /// What one look at a worker saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sample {
     /// Bytes in the worker's log.
     pub output: u64,
-    /// utime + stime (own and reaped children's) of every process in the
-    /// group, in clock ticks.
+    /// utime + stime (own and reaped children's) of every process of the
+    /// worker's family, in clock ticks.
     pub cpu_ticks: u64,
     /// A fingerprint of the working tree (HEAD, and every changed or
     /// untracked path with its size and mtime); `None` when not looked at.
@@ -38,11 +42,12 @@ pub struct Sample {
 /// What the watchdog concludes after a sample.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Something moved at this sample.
+    /// Output or files moved, or its processes worked, within the window.
     Active,
-    /// Nothing moved for this long, still under the limit.
+    /// No output or file change for this long, still under the limit.
     Quiet(Duration),
-    /// Nothing moved for this long, at or past the limit.
+    /// No output or file change for this long, at or past the limit, and
+    /// no work over the whole window.
     Stalled(Duration),
 }
 
@@ -51,8 +56,12 @@ pub enum Verdict {
 pub struct Watchdog {
     limit: Duration,
     ticks_per_second: f64,
-    last: Option<(Instant, Sample)>,
-    last_change: Instant,
+    /// Output and tree as last seen (the tree as last looked at).
+    last: Option<(u64, Option<u64>)>,
+    /// Since when output and tree have stood still.
+    still_since: Instant,
+    /// CPU readings covering at least the last `limit`, oldest first.
+    cpu: VecDeque<(Instant, u64)>,
 }
 
 impl Watchdog {
@@ -61,58 +70,67 @@ impl Watchdog {
             limit,
             ticks_per_second: group::clock_ticks_per_second() as f64,
             last: None,
-            last_change: started,
+            still_since: started,
+            cpu: VecDeque::new(),
         }
     }
 
-    /// Whether the next sample needs the working tree: only when output and
-    /// CPU are still, since a fingerprint costs a `git status`.
-    pub fn wants_tree(&self, output: u64, cpu_ticks: u64, now: Instant) -> bool {
-        match &self.last {
-            Some((at, last)) => {
-                last.output == output && !self.cpu_moved(last, cpu_ticks, now - *at)
-            }
-            None => true,
-        }
+    /// Whether the next sample needs the working tree: only while the
+    /// output stands still, since a fingerprint costs a `git status`.
+    pub fn wants_tree(&self, output: u64) -> bool {
+        self.last.is_none_or(|(last, _)| last == output)
     }
 
     /// Takes one sample taken at `now`.
     pub fn observe(&mut self, sample: Sample, now: Instant) -> Verdict {
-        let moved = match &self.last {
+        let moved = match self.last {
             None => false,
-            Some((at, last)) => {
-                last.output != sample.output
-                    || self.cpu_moved(last, sample.cpu_ticks, now - *at)
+            Some((output, tree)) => {
+                output != sample.output
                     // A tree not looked at last time cannot be compared.
-                    || matches!((last.tree, sample.tree), (Some(a), Some(b)) if a != b)
+                    || matches!((tree, sample.tree), (Some(a), Some(b)) if a != b)
             }
         };
         if moved {
-            self.last_change = now;
+            self.still_since = now;
         }
-        // Keep the last fingerprint while this sample did not look at the tree.
-        let tree = sample
-            .tree
-            .or_else(|| self.last.as_ref().and_then(|(_, s)| s.tree));
-        let keep_tree = if moved { sample.tree } else { tree };
-        self.last = Some((
-            now,
-            Sample {
-                tree: keep_tree,
-                ..sample
-            },
-        ));
-        let quiet = now.saturating_duration_since(self.last_change);
-        match (moved, quiet >= self.limit) {
-            (true, _) => Verdict::Active,
-            (false, true) => Verdict::Stalled(quiet),
-            (false, false) => Verdict::Quiet(quiet),
+        let kept_tree = sample.tree.or(self.last.and_then(|(_, t)| t));
+        self.last = Some((sample.output, if moved { sample.tree } else { kept_tree }));
+        self.record_cpu(now, sample.cpu_ticks);
+        let still = now.saturating_duration_since(self.still_since);
+        if moved || self.worked(now) {
+            Verdict::Active
+        } else if still >= self.limit {
+            Verdict::Stalled(still)
+        } else {
+            Verdict::Quiet(still)
         }
     }
 
-    fn cpu_moved(&self, last: &Sample, ticks: u64, between: Duration) -> bool {
-        let used = ticks.abs_diff(last.cpu_ticks) as f64;
-        used > 0.0 && used >= between.as_secs_f64() * self.ticks_per_second * IDLE_CPU_SHARE
+    /// Keeps the readings of the last `limit`, and the one just before it
+    /// (the window's baseline).
+    fn record_cpu(&mut self, now: Instant, ticks: u64) {
+        self.cpu.push_back((now, ticks));
+        let window_start = now.checked_sub(self.limit);
+        while let (Some(start), Some(&(_, _))) = (window_start, self.cpu.get(1)) {
+            if self.cpu[1].0 <= start {
+                self.cpu.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Whether the family used more than an idle share of a core over the
+    /// window (or over what of it has been seen yet).
+    fn worked(&self, now: Instant) -> bool {
+        let (Some(&(first_at, first)), Some(&(_, last))) = (self.cpu.front(), self.cpu.back())
+        else {
+            return false;
+        };
+        let span = now.saturating_duration_since(first_at).max(self.limit);
+        let used = last.abs_diff(first) as f64;
+        used > span.as_secs_f64() * self.ticks_per_second * IDLE_CPU_SHARE
     }
 }
 
@@ -140,10 +158,10 @@ impl Sampler {
     }
 
     /// Samples the worker; the working tree only when `watchdog` wants it.
-    pub async fn sample(&self, watchdog: &Watchdog, now: Instant) -> Sample {
+    pub async fn sample(&self, watchdog: &Watchdog) -> Sample {
         let output = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);
         let cpu_ticks = self.family.cpu_ticks();
-        let tree = if watchdog.wants_tree(output, cpu_ticks, now) {
+        let tree = if watchdog.wants_tree(output) {
             self.tree_fingerprint().await
         } else {
             None
@@ -207,7 +225,7 @@ mod tests {
     }
 
     #[test]
-    fn cpu_time_in_the_group_keeps_a_silent_worker_alive() {
+    fn cpu_time_in_the_family_keeps_a_silent_worker_alive() {
         // A test suite: no output, no file changes, a core busy (300 ticks / 3 s).
         let busy: Vec<Sample> = (0..30)
             .map(|i| sample(100, 50 + 300 * i, Some(7)))
@@ -216,10 +234,37 @@ mod tests {
     }
 
     #[test]
-    fn a_trickle_of_cpu_is_noise() {
-        // One tick every 3 s: an idle runtime, not work.
-        let idle: Vec<Sample> = (0..12).map(|i| sample(100, 50 + i, Some(7))).collect();
-        assert!(matches!(run(&idle)[10], Verdict::Stalled(_)));
+    fn an_idle_runtime_s_timers_and_bursts_are_not_work() {
+        // About 1% of a core, with a 7-tick burst now and then, as an idle
+        // Claude Code process waiting on the API was measured to burn.
+        let mut ticks = 35;
+        let idle: Vec<Sample> = (0..14)
+            .map(|i| {
+                ticks += if i % 4 == 2 { 7 } else { 2 };
+                sample(100, ticks, Some(7))
+            })
+            .collect();
+        assert!(
+            matches!(run(&idle)[10], Verdict::Stalled(_)),
+            "{:?}",
+            run(&idle)
+        );
+    }
+
+    #[test]
+    fn a_suite_that_ends_leaves_a_full_window_before_a_stall() {
+        // Busy for 30 s, then nothing: stalled only 30 s after the work ended.
+        let mut samples: Vec<Sample> = (0..11).map(|i| sample(100, 300 * i, Some(7))).collect();
+        samples.extend((0..12).map(|_| sample(100, 3000, Some(7))));
+        let v = run(&samples);
+        assert_eq!(v[10], Verdict::Active);
+        assert!(
+            v[11..20]
+                .iter()
+                .all(|v| matches!(v, Verdict::Active | Verdict::Quiet(_))),
+            "{v:?}"
+        );
+        assert!(matches!(v[21], Verdict::Stalled(_)), "{v:?}");
     }
 
     #[test]
@@ -227,7 +272,7 @@ mod tests {
         let mut samples: Vec<Sample> = (0..9).map(|_| sample(100, 50, Some(7))).collect();
         samples.push(sample(180, 50, None)); // output at 27 s
         samples.extend((0..9).map(|_| sample(180, 50, Some(8))));
-        samples.push(sample(180, 50, Some(9))); // the tree moved at 54 s
+        samples.push(sample(180, 50, Some(9))); // the tree moved at 57 s
         samples.extend((0..10).map(|_| sample(180, 50, Some(9))));
         let v = run(&samples);
         assert_eq!(v[9], Verdict::Active);
@@ -238,16 +283,13 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_is_looked_at_only_when_output_and_cpu_are_still() {
+    fn the_tree_is_looked_at_only_while_the_output_stands_still() {
         let start = Instant::now();
         let mut dog = Watchdog::new(LIMIT, start);
-        dog.ticks_per_second = 100.0;
-        assert!(dog.wants_tree(0, 0, start), "nothing to compare with yet");
+        assert!(dog.wants_tree(0), "nothing to compare with yet");
         dog.observe(sample(10, 5, Some(1)), start);
-        let later = start + Duration::from_secs(3);
-        assert!(!dog.wants_tree(11, 5, later), "output moved");
-        assert!(!dog.wants_tree(10, 500, later), "cpu moved");
-        assert!(dog.wants_tree(10, 5, later));
+        assert!(!dog.wants_tree(11), "output moved");
+        assert!(dog.wants_tree(10));
     }
 
     #[test]

@@ -203,11 +203,12 @@ impl World {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let exited = exit_within(&mut child, RUN_LIMIT).is_some();
+        let exited = exit_within(&mut child, run_limit()).is_some();
         let out = child.wait_with_output().unwrap();
         assert!(
             exited,
-            "the run took longer than {RUN_LIMIT:?}\n{}",
+            "the run took longer than {:?}\n{}",
+            run_limit(),
             text(&out)
         );
         out
@@ -314,8 +315,15 @@ pub fn sim_text_argv<'a>(mode: &'a str, text: &'a str) -> [&'a str; 7] {
     [BIN, "sim-worker", "--mode", mode, "--text", text, "{pr}"]
 }
 
-/// How long a run of the binary may take before the test kills it and fails.
-const RUN_LIMIT: Duration = Duration::from_secs(90);
+/// How long a run of the binary may take before the test kills it and
+/// fails: 90 s, or `TEST_RUN_LIMIT_SECS` for runs made long on purpose.
+fn run_limit() -> Duration {
+    let secs = std::env::var("TEST_RUN_LIMIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(90);
+    Duration::from_secs(secs)
+}
 
 /// How `child` exited, or `None` (having killed it) when it outlived `limit`.
 fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
@@ -491,11 +499,12 @@ impl Running {
         self.out.lock().unwrap().clone()
     }
 
-    /// Waits for the end (at most [`RUN_LIMIT`]) and collects what it printed.
+    /// Waits for the end (at most [`run_limit`]) and collects what it printed.
     pub fn wait(mut self) -> Output {
-        let Some(status) = exit_within(&mut self.child, RUN_LIMIT) else {
+        let Some(status) = exit_within(&mut self.child, run_limit()) else {
             panic!(
-                "the run took longer than {RUN_LIMIT:?}\nstdout:\n{}\nstderr:\n{}",
+                "the run took longer than {:?}\nstdout:\n{}\nstderr:\n{}",
+                run_limit(),
                 self.stdout(),
                 self.err.lock().unwrap()
             );

@@ -135,10 +135,10 @@ pub async fn run_in_slot(
     })
 }
 
-/// A continued session that never started (the CLI refused the session id)
-/// is no continuation: the work has to start over.
+/// A continued session that never started (the CLI refused the session id:
+/// no `init` event, a failure) is no continuation: the work starts over.
 fn resume_failed(outcome: &WorkerOutcome) -> bool {
-    !outcome.exit.succeeded() && outcome.exit != WorkerExit::Stopped && outcome.activity.turns == 0
+    !outcome.exit.succeeded() && outcome.exit != WorkerExit::Stopped && !outcome.activity.started
 }
 
 fn resume_failure(outcome: &WorkerOutcome) -> String {

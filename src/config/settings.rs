@@ -13,10 +13,6 @@ use crate::worker::template;
 /// setting needs no translation.
 pub use crate::schedule::ScheduleMode as Schedule;
 
-fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -118,8 +114,8 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            command: argv(&template::DEFAULT_WORKER),
-            resume_command: argv(&template::DEFAULT_RESUME),
+            command: template::default_worker(),
+            resume_command: template::default_resume(),
             timeout: Dur::mins(60),
             stall_timeout: Dur::mins(15),
             grace: Dur::secs(10),
@@ -152,7 +148,7 @@ impl Default for CiSettings {
             poll_min: Dur::secs(10),
             poll_max: Dur::secs(60),
             max_fix_attempts: 2,
-            fix_command: argv(&template::DEFAULT_CI_FIX),
+            fix_command: template::default_ci_fix(),
         }
     }
 }
@@ -176,8 +172,8 @@ impl Default for ReviewSettings {
             bots: vec!["coderabbitai[bot]".into()],
             wait: Dur::mins(5),
             max_rounds: 2,
-            fix_command: argv(&template::DEFAULT_REVIEW_FIX),
-            changes_command: argv(&template::DEFAULT_CHANGES_FIX),
+            fix_command: template::default_review_fix(),
+            changes_command: template::default_changes_fix(),
         }
     }
 }

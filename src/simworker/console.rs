@@ -70,8 +70,8 @@ impl Transcript {
             .collect()
     }
 
-    /// What the worker said: the text of its assistant events, line by line.
-    pub fn said(&self) -> Vec<String> {
+    /// The content blocks of its assistant events, in order.
+    fn blocks(&self) -> Vec<Value> {
         self.events()
             .iter()
             .filter(|e| e["type"] == "assistant")
@@ -81,6 +81,13 @@ impl Transcript {
                     .cloned()
                     .unwrap_or_default()
             })
+            .collect()
+    }
+
+    /// What the worker said: the text of its assistant events, line by line.
+    pub fn said(&self) -> Vec<String> {
+        self.blocks()
+            .iter()
             .filter_map(|block| block["text"].as_str().map(String::from))
             .flat_map(|text| text.lines().map(String::from).collect::<Vec<_>>())
             .collect()
@@ -88,15 +95,8 @@ impl Transcript {
 
     /// The commands it ran (its `Bash` tool uses).
     pub fn commands(&self) -> Vec<String> {
-        self.events()
+        self.blocks()
             .iter()
-            .filter(|e| e["type"] == "assistant")
-            .flat_map(|e| {
-                e["message"]["content"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
             .filter_map(|block| block["input"]["command"].as_str().map(String::from))
             .collect()
     }

@@ -30,6 +30,6 @@ pub use running::{RunningWorker, WorkerUpdate};
 pub use stop::{StopLevel, StopSignal};
 pub use stream::{Activity, RunResult, ToolUse};
 pub use template::{
-    ArgvTemplate, DEFAULT_CHANGES_FIX, DEFAULT_CI_FIX, DEFAULT_RESUME, DEFAULT_REVIEW_FIX,
-    DEFAULT_WORKER, Placeholder, TemplateError, Vars,
+    ArgvTemplate, Placeholder, TemplateError, Vars, default_changes_fix, default_ci_fix,
+    default_resume, default_review_fix, default_worker,
 };

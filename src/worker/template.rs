@@ -281,75 +281,52 @@ const STREAM_FLAGS: [&str; 6] = [
     "--dangerously-skip-permissions",
 ];
 
-const fn with_flags(head: [&'static str; 5]) -> [&'static str; 11] {
-    [
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        STREAM_FLAGS[0],
-        STREAM_FLAGS[1],
-        STREAM_FLAGS[2],
-        STREAM_FLAGS[3],
-        STREAM_FLAGS[4],
-        STREAM_FLAGS[5],
-    ]
+/// `claude -p <args> --max-budget-usd <usd>` and the shared flags.
+fn claude(args: &[&str], usd: &str) -> Vec<String> {
+    let budget = ["--max-budget-usd", usd];
+    ["claude", "-p"]
+        .iter()
+        .chain(args)
+        .chain(&budget)
+        .chain(&STREAM_FLAGS)
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// `claude -p "/auto-issue N"` as the spec launches it, printing its events.
-pub const DEFAULT_WORKER: [&str; 11] = with_flags([
-    "claude",
-    "-p",
-    "/auto-issue {issue}",
-    "--max-budget-usd",
-    "5",
-]);
+pub fn default_worker() -> Vec<String> {
+    claude(&["/auto-issue {issue}"], "5")
+}
 
 /// The worker that fixes failing CI (spec, Phase 3 step 1).
-pub const DEFAULT_CI_FIX: [&str; 11] = with_flags([
-    "claude",
-    "-p",
-    "Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push.",
-    "--max-budget-usd",
-    "2",
-]);
+pub fn default_ci_fix() -> Vec<String> {
+    claude(
+        &["Fix CI failures for PR #{pr}. Run failing checks, fix issues, commit and push."],
+        "2",
+    )
+}
 
 /// The worker that addresses CodeRabbit's comments.
-pub const DEFAULT_REVIEW_FIX: [&str; 11] = with_flags([
-    "claude",
-    "-p",
-    "Address review comments on PR #{pr}: {comments}. Fix issues, commit and push.",
-    "--max-budget-usd",
-    "3",
-]);
+pub fn default_review_fix() -> Vec<String> {
+    claude(
+        &["Address review comments on PR #{pr}: {comments}. Fix issues, commit and push."],
+        "3",
+    )
+}
 
 /// The worker that addresses a human's "changes" reply.
-pub const DEFAULT_CHANGES_FIX: [&str; 11] = with_flags([
-    "claude",
-    "-p",
-    "Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push.",
-    "--max-budget-usd",
-    "3",
-]);
+pub fn default_changes_fix() -> Vec<String> {
+    claude(
+        &["Address this feedback on PR #{pr}: {feedback}. Fix issues, commit and push."],
+        "3",
+    )
+}
 
 /// Continues an interrupted worker's session; `{prompt}` says what to do
 /// now (finish the interrupted task).
-pub const DEFAULT_RESUME: [&str; 13] = [
-    "claude",
-    "-p",
-    "--resume",
-    "{session}",
-    "{prompt}",
-    "--max-budget-usd",
-    "5",
-    STREAM_FLAGS[0],
-    STREAM_FLAGS[1],
-    STREAM_FLAGS[2],
-    STREAM_FLAGS[3],
-    STREAM_FLAGS[4],
-    STREAM_FLAGS[5],
-];
+pub fn default_resume() -> Vec<String> {
+    claude(&["--resume", "{session}", "{prompt}"], "5")
+}
 
 #[cfg(test)]
 mod tests {
@@ -445,7 +422,8 @@ mod tests {
             }
         );
         assert_eq!(
-            ArgvTemplate::new(DEFAULT_RESUME).check(&["session", "prompt", "issue"], &["session"]),
+            ArgvTemplate::new(default_resume())
+                .check(&["session", "prompt", "issue"], &["session"]),
             Ok(())
         );
         assert_eq!(
@@ -472,22 +450,22 @@ mod tests {
     fn defaults_validate_and_use_the_expected_placeholders() {
         let cases = [
             (
-                ArgvTemplate::new(DEFAULT_WORKER),
+                ArgvTemplate::new(default_worker()),
                 "5",
                 vec![Placeholder::Issue],
             ),
             (
-                ArgvTemplate::new(DEFAULT_CI_FIX),
+                ArgvTemplate::new(default_ci_fix()),
                 "2",
                 vec![Placeholder::Pr],
             ),
             (
-                ArgvTemplate::new(DEFAULT_REVIEW_FIX),
+                ArgvTemplate::new(default_review_fix()),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Comments],
             ),
             (
-                ArgvTemplate::new(DEFAULT_CHANGES_FIX),
+                ArgvTemplate::new(default_changes_fix()),
                 "3",
                 vec![Placeholder::Pr, Placeholder::Feedback],
             ),
@@ -500,7 +478,7 @@ mod tests {
                 t.0[3..5],
                 ["--max-budget-usd".to_string(), budget.to_string()]
             );
-            assert_eq!(&t.0[5..], &DEFAULT_WORKER[5..]);
+            assert_eq!(&t.0[5..], &default_worker()[5..]);
             assert!(
                 t.0.windows(2)
                     .any(|w| w == ["--output-format", "stream-json"])
@@ -508,7 +486,7 @@ mod tests {
             assert!(t.0.contains(&"--verbose".to_string()));
         }
         assert_eq!(
-            ArgvTemplate::new(DEFAULT_WORKER).expand(&vars())[2],
+            ArgvTemplate::new(default_worker()).expand(&vars())[2],
             "/auto-issue 12"
         );
     }

@@ -220,6 +220,7 @@ fn bench_analyze(rng: &mut StdRng) {
             milestone: Some(MILESTONE.into()),
             html_url: format!("https://github.com/{SLUG}/issues/{}", i + 1),
             is_pull_request: false,
+            closed_by: None,
         })
         .collect();
     let native = graph

@@ -1,73 +1,111 @@
 //! `WaveSupervisor`: starts the issue actors of one wave when the milestone
-//! supervisor says their blockers are merged, and restarts a failed one
-//! under the restart policy (transient, at most 3 times in 10 minutes),
-//! escalating past that: the issue is marked failed with the reason.
+//! supervisor says their blockers are merged, and restarts a crashed one
+//! under its restart policy (`RestartPolicy::issue_actor`: transient,
+//! one_for_one, intensity counted over the whole wave, restarts backing
+//! off). Past the intensity it escalates to the milestone supervisor, which
+//! decides what follows; a checkpoint crash escalates at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix::{Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Recipient, WrapFuture};
+use actix::{Actor, Addr, AsyncContext, Context, Handler, Recipient};
 
-use super::IssueActor;
+use super::issue::{IssueActor, IssueActorParts};
 use crate::ids::IssueNumber;
-use crate::messages::{ActorExit, IssueActorStopped, IssueEnded, StartIssue, StopIssue, StopWave};
-use crate::run::flow::IssueEnv;
-use crate::run::outcome::IssueOutcome;
+use crate::issue::effects::Crash;
+use crate::messages::{
+    ActorExit, IssueActorStopped, IssueEnded, IssueEscalated, IssueOutcome, StartIssue, Stop,
+    StopIssue,
+};
 use crate::supervision::{Decision, ExitReason, RestartPolicy, RestartTracker};
 
-/// Builds the environment for one issue actor (a fresh stop signal each time).
-pub type EnvFactory = Arc<dyn Fn(IssueNumber) -> IssueEnv>;
+/// Builds what one issue actor needs (a fresh stop signal each time); the
+/// recipient is where it reports that it stopped.
+pub type ActorFactory = Arc<dyn Fn(IssueNumber, Recipient<IssueActorStopped>) -> IssueActorParts>;
+
+/// What the wave supervisor reports to.
+pub struct WaveParent {
+    pub ended: Recipient<IssueEnded>,
+    pub escalated: Recipient<IssueEscalated>,
+}
 
 pub struct WaveSupervisor {
     wave: u32,
-    make_env: EnvFactory,
-    parent: Recipient<IssueEnded>,
+    make: ActorFactory,
+    parent: WaveParent,
     policy: RestartPolicy,
     children: HashMap<IssueNumber, Addr<IssueActor>>,
-    trackers: HashMap<IssueNumber, RestartTracker>,
-    stopping: bool,
+    /// One intensity count for the whole wave, as an OTP supervisor keeps.
+    tracker: RestartTracker,
+    stopping: Option<bool>,
 }
 
 impl WaveSupervisor {
-    pub fn new(
-        wave: u32,
-        make_env: EnvFactory,
-        parent: Recipient<IssueEnded>,
-        policy: RestartPolicy,
-    ) -> Self {
+    pub fn new(wave: u32, make: ActorFactory, parent: WaveParent, policy: RestartPolicy) -> Self {
         WaveSupervisor {
             wave,
-            make_env,
+            make,
             parent,
             policy,
             children: HashMap::new(),
-            trackers: HashMap::new(),
-            stopping: false,
+            tracker: RestartTracker::new(),
+            stopping: None,
         }
     }
 
     fn spawn_child(&mut self, issue: IssueNumber, ctx: &mut Context<Self>) {
-        let env = (self.make_env)(issue);
-        let actor = IssueActor::new(env, ctx.address().recipient()).start();
+        let parts = (self.make)(issue, ctx.address().recipient());
+        let actor = IssueActor::new(parts).start();
         self.children.insert(issue, actor);
     }
 
-    /// Marks the issue failed in the checkpoint, then reports it.
-    fn escalate(&mut self, issue: IssueNumber, reason: String, ctx: &mut Context<Self>) {
-        tracing::error!(wave = self.wave, issue = issue.0, %reason, "issue actor failed too often; giving up on the issue");
-        let env = (self.make_env)(issue);
-        let parent = self.parent.clone();
-        let persist = async move { env.fail(format!("gave up: {reason}")).await };
-        ctx.spawn(persist.into_actor(self).map(move |result, _act, _ctx| {
-            let outcome = match result {
-                Ok(outcome) => outcome,
-                Err(e) => IssueOutcome::Failed {
-                    reason: format!("gave up, and could not record it: {e}"),
-                },
-            };
-            parent.do_send(IssueEnded { issue, outcome });
-        }));
+    fn escalate(&self, issue: IssueNumber, crash: Crash, reason: String) {
+        tracing::error!(wave = self.wave, issue = issue.0, %reason, "issue actor failed too often; escalating");
+        self.parent.escalated.do_send(IssueEscalated {
+            issue,
+            crash,
+            reason,
+        });
+    }
+
+    fn on_crash(&mut self, issue: IssueNumber, crash: Crash, ctx: &mut Context<Self>) {
+        if self.stopping.is_some() {
+            // A crash while stopping needs no restart: the checkpoint has the state.
+            return self.parent.ended.do_send(IssueEnded {
+                issue,
+                outcome: IssueOutcome::Interrupted,
+            });
+        }
+        if crash.stops_the_run() {
+            return self.escalate(issue, crash.clone(), crash.to_string());
+        }
+        let reason = ExitReason::Failed(crash.to_string());
+        match self.tracker.on_exit(&self.policy, &reason, Instant::now()) {
+            Decision::Restart { attempt } => {
+                let delay = self.policy.backoff(attempt);
+                tracing::warn!(wave = self.wave, issue = issue.0, attempt, delay_ms = delay.as_millis() as u64, %crash, "issue actor failed; restarting it from the checkpoint");
+                let parts = (self.make)(issue, ctx.address().recipient());
+                parts
+                    .cx
+                    .note(format!("restarting after an error ({attempt}): {crash}"));
+                ctx.run_later(delay, move |act, ctx| {
+                    if act.stopping.is_none() {
+                        act.spawn_child(issue, ctx);
+                    } else {
+                        act.parent.ended.do_send(IssueEnded {
+                            issue,
+                            outcome: IssueOutcome::Interrupted,
+                        });
+                    }
+                });
+            }
+            Decision::Escalate { reason } => self.escalate(issue, crash, reason),
+            Decision::Stop => self.parent.ended.do_send(IssueEnded {
+                issue,
+                outcome: IssueOutcome::Interrupted,
+            }),
+        }
     }
 }
 
@@ -79,17 +117,17 @@ impl Handler<StartIssue> for WaveSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: StartIssue, ctx: &mut Context<Self>) {
-        if !self.stopping && !self.children.contains_key(&msg.issue) {
+        if self.stopping.is_none() && !self.children.contains_key(&msg.issue) {
             self.spawn_child(msg.issue, ctx);
         }
     }
 }
 
-impl Handler<StopWave> for WaveSupervisor {
+impl Handler<Stop> for WaveSupervisor {
     type Result = ();
 
-    fn handle(&mut self, msg: StopWave, _ctx: &mut Context<Self>) {
-        self.stopping = true;
+    fn handle(&mut self, msg: Stop, _ctx: &mut Context<Self>) {
+        self.stopping = Some(self.stopping.unwrap_or(false) || msg.immediate);
         for child in self.children.values() {
             child.do_send(StopIssue {
                 immediate: msg.immediate,
@@ -104,36 +142,11 @@ impl Handler<IssueActorStopped> for WaveSupervisor {
     fn handle(&mut self, msg: IssueActorStopped, ctx: &mut Context<Self>) {
         let issue = msg.issue;
         self.children.remove(&issue);
-        let error = match msg.exit {
+        match msg.exit {
             ActorExit::Finished(outcome) => {
-                return self.parent.do_send(IssueEnded { issue, outcome });
+                self.parent.ended.do_send(IssueEnded { issue, outcome })
             }
-            ActorExit::Crashed(error) => error,
-        };
-        if self.stopping {
-            // A crash while stopping needs no restart: the checkpoint has the state.
-            return self.parent.do_send(IssueEnded {
-                issue,
-                outcome: IssueOutcome::Interrupted,
-            });
-        }
-        let tracker = self.trackers.entry(issue).or_default();
-        match tracker.on_exit(
-            &self.policy,
-            &ExitReason::Failed(error.clone()),
-            Instant::now(),
-        ) {
-            Decision::Restart { attempt } => {
-                tracing::warn!(wave = self.wave, issue = issue.0, attempt, %error, "issue actor failed; restarting it from the checkpoint");
-                (self.make_env)(issue)
-                    .note(format!("restarting after an error ({attempt}): {error}"));
-                self.spawn_child(issue, ctx);
-            }
-            Decision::Escalate { reason } => self.escalate(issue, reason, ctx),
-            Decision::Stop => self.parent.do_send(IssueEnded {
-                issue,
-                outcome: IssueOutcome::Interrupted,
-            }),
+            ActorExit::Crashed(crash) => self.on_crash(issue, crash, ctx),
         }
     }
 }

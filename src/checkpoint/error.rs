@@ -124,6 +124,9 @@ pub enum CheckpointError {
         existing: RunId,
     },
 
+    /// A change the issue machine refuses (or a saved state it cannot read).
+    #[error("change an issue: {0}")]
+    Refused(String),
     #[error("find question {0:?}: no such question")]
     UnknownQuestion(String),
 

@@ -125,6 +125,23 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether the issue's log holds an event `kind` with exactly `detail`
+    /// (an intent recorded before an effect).
+    pub fn has_event(
+        &self,
+        run: RunId,
+        issue: IssueNumber,
+        kind: &str,
+        detail: &str,
+    ) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM events WHERE run_id = ?1 AND issue = ?2 AND kind = ?3 AND detail = ?4",
+            params![run, issue, kind, detail],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
     /// One issue's events in a run, oldest first.
     pub fn issue_events(&self, run: RunId, issue: IssueNumber) -> Result<Vec<EventRow>> {
         let sql = format!(

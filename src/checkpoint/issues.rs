@@ -17,8 +17,8 @@ use crate::ids::IssueNumber;
 
 const ISSUE_COLUMNS: &str = "run_id, issue, title, wave, state, branch, pr, head_sha, worktree, \
      attempts, ci_fix_attempts, review_rounds, review_step, last_error, skip_reason, cost_usd, \
-     worker_pid, worker_start_ticks, worker_mark, session_id, session_kind, activity, started_at, finished_at, \
-     updated_at";
+     worker_pid, worker_start_ticks, worker_mark, session_id, session_kind, activity, machine, \
+     started_at, finished_at, updated_at";
 
 fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
     let pid: Option<u32> = row.get("worker_pid")?;
@@ -32,6 +32,7 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
     };
     let review_step: Option<super::codec::Json> = row.get("review_step")?;
     let activity: Option<super::codec::Json> = row.get("activity")?;
+    let machine: Option<super::codec::Json> = row.get("machine")?;
     let session_id: Option<String> = row.get("session_id")?;
     let session_kind: Option<String> = row.get("session_kind")?;
     Ok(IssueRow {
@@ -58,6 +59,7 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
             kind: session_kind.unwrap_or_default(),
         }),
         activity: activity.map(|j| j.0),
+        machine: machine.map(|j| j.0),
         started_at: row.get::<_, Option<Ts>>("started_at")?.map(|t| t.0),
         finished_at: row.get::<_, Option<Ts>>("finished_at")?.map(|t| t.0),
         updated_at: row.get::<_, Ts>("updated_at")?.0,
@@ -240,7 +242,31 @@ impl Store {
         })
     }
 
-    /// Records the worker process just launched for an issue.
+    /// Records that a worker is about to start with `mark` in its
+    /// environment, before it is spawned: a crash between the spawn and
+    /// [`Store::record_worker`] still leaves its processes findable.
+    pub fn record_worker_intent(
+        &mut self,
+        run: RunId,
+        issue: IssueNumber,
+        mark: &str,
+    ) -> Result<()> {
+        self.write(|tx| {
+            load_issue_in(tx, run, issue)?;
+            insert_event(
+                tx,
+                NewEvent::issue(run, issue, event_kind::WORKER_INTENT).detail(json!({ "mark": mark })),
+            )?;
+            tx.execute(
+                "UPDATE run_issues SET worker_mark = ?3, updated_at = ?4 WHERE run_id = ?1 AND issue = ?2",
+                params![run, issue, mark, now_text()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records the worker process just launched for an issue (`mark`, when
+    /// given, replaces the one its intent recorded).
     pub fn record_worker(
         &mut self,
         run: RunId,
@@ -256,8 +282,8 @@ impl Store {
                 NewEvent::issue(run, issue, event_kind::WORKER_STARTED).detail(detail),
             )?;
             tx.execute(
-                "UPDATE run_issues SET worker_pid = ?3, worker_start_ticks = ?4, worker_mark = ?5,
-                     updated_at = ?6
+                "UPDATE run_issues SET worker_pid = ?3, worker_start_ticks = ?4,
+                     worker_mark = coalesce(?5, worker_mark), updated_at = ?6
                  WHERE run_id = ?1 AND issue = ?2",
                 params![
                     run,
@@ -276,10 +302,14 @@ impl Store {
     /// nothing when no worker is recorded.
     pub fn clear_worker(&mut self, run: RunId, issue: IssueNumber) -> Result<()> {
         self.write(|tx| {
-            let Some(worker) = load_issue_in(tx, run, issue)?.worker else {
+            let row = load_issue_in(tx, run, issue)?;
+            if row.worker.is_none() && row.worker_mark.is_none() {
                 return Ok(());
-            };
-            let detail = json!({ "pid": worker.pid, "start_ticks": worker.start_ticks });
+            }
+            let detail = json!({
+                "pid": row.worker.map(|w| w.pid),
+                "start_ticks": row.worker.map(|w| w.start_ticks),
+            });
             insert_event(
                 tx,
                 NewEvent::issue(run, issue, event_kind::WORKER_CLEARED).detail(detail),

@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod issues;
 mod kv;
+mod machine;
 pub mod model;
 mod patch;
 mod questions;
@@ -23,12 +24,12 @@ mod worktrees;
 
 pub use error::{CheckpointError, Result};
 pub use model::{
-    CostTotals, EventRow, IssueRow, IssueState, NewIssue, NewQuestion, NewRun, QuestionKind,
-    QuestionRow, QuestionStatus, RunId, RunRow, RunStatus, SessionRef, Timestamp, WorkerRef,
-    WorktreeRow, completion_problem, event_kind,
+    CostTotals, EventRow, IssueRow, IssueState, MachineColumns, NewIssue, NewQuestion, NewRun,
+    QuestionKind, QuestionRow, QuestionStatus, RunId, RunRow, RunStatus, SessionRef, Timestamp,
+    WorkerRef, WorktreeRow, completion_problem, event_kind,
 };
 pub use patch::IssuePatch;
 pub use store::{BUSY_TIMEOUT, Store};
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;

@@ -250,8 +250,12 @@ pub struct IssueRow {
     pub attempts: u32,
     pub ci_fix_attempts: u32,
     pub review_rounds: u32,
-    /// The review loop's checkpointed step; opaque to the store.
+    /// The review loop's checkpointed step, as runs before the issue
+    /// machine kept it; opaque to the store.
     pub review_step: Option<serde_json::Value>,
+    /// The issue machine's state; opaque to the store (`None` in rows
+    /// written before it existed).
+    pub machine: Option<serde_json::Value>,
     pub last_error: Option<String>,
     pub skip_reason: Option<String>,
     pub cost_usd: f64,
@@ -270,6 +274,21 @@ pub struct IssueRow {
     /// When it reached a final state.
     pub finished_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+}
+
+/// The columns a saved issue machine projects onto its row, written in
+/// the same transaction as the machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineColumns {
+    pub state: IssueState,
+    pub branch: Option<BranchName>,
+    pub pr: Option<PrNumber>,
+    pub head_sha: Option<CommitSha>,
+    pub attempts: u32,
+    pub ci_fix_attempts: u32,
+    pub review_rounds: u32,
+    pub last_error: Option<String>,
+    pub skip_reason: Option<String>,
 }
 
 /// An agent session a worker started: its id and the kind of worker
@@ -381,10 +400,12 @@ pub mod event_kind {
     pub const TRANSITION: &str = "transition";
     pub const REOPENED: &str = "reopened";
     pub const UPDATED: &str = "updated";
+    pub const WORKER_INTENT: &str = "worker_intent";
     pub const WORKER_STARTED: &str = "worker_started";
     pub const WORKER_CLEARED: &str = "worker_cleared";
     pub const COST: &str = "cost";
     pub const SESSION: &str = "session";
+    pub const MACHINE: &str = "machine";
     pub const QUESTION_ASKED: &str = "question_asked";
     pub const QUESTION_SENT: &str = "question_sent";
     pub const QUESTION_ANSWERED: &str = "question_answered";

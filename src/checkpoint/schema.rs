@@ -173,6 +173,14 @@ ALTER TABLE run_issues ADD COLUMN worker_mark TEXT;
 ALTER TABLE run_issues ADD COLUMN activity TEXT
     CONSTRAINT activity_is_json CHECK (activity IS NULL OR json_valid(activity));
 "#,
+    // 3: the issue machine's whole state (`issue::IssueMachine`), of which
+    // `state` and the other columns are projections written with it. Rows
+    // of older runs have none; the issue actor builds one from their
+    // columns (and `review_step`) the first time it takes them up.
+    r#"
+ALTER TABLE run_issues ADD COLUMN machine TEXT
+    CONSTRAINT machine_is_json CHECK (machine IS NULL OR json_valid(machine));
+"#,
 ];
 
 /// The schema version this build writes.

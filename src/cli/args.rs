@@ -82,6 +82,10 @@ pub struct RunArgs {
     /// Continue the unfinished run for this target
     #[arg(long)]
     pub resume: bool,
+    /// With --resume: count workers, CI fixes and review rounds from zero again
+    /// (by default a resumed issue keeps what it used up)
+    #[arg(long, requires = "resume")]
+    pub reset_attempts: bool,
     /// `blockers`: start an issue when its own blockers are merged; `waves`: strict wave order
     #[arg(long, value_enum, value_name = "MODE")]
     pub schedule: Option<ScheduleArg>,

@@ -65,6 +65,7 @@ async fn execute(
         paths,
         gh,
         resume: run.resume,
+        reset_attempts: run.reset_attempts,
         only_wave: run.wave,
         json: common.json,
         approve_all: false,

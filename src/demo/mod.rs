@@ -174,6 +174,7 @@ async fn run_demo(args: DemoArgs) -> Result<Exit, CliError> {
         paths,
         gh: client(&sandbox)?,
         resume: false,
+        reset_attempts: false,
         only_wave: None,
         json: false,
         approve_all,

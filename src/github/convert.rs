@@ -36,6 +36,7 @@ pub fn issue(i: models::issues::Issue) -> Issue {
         milestone: i.milestone.map(|m| m.title),
         html_url: i.html_url.to_string(),
         is_pull_request: i.pull_request.is_some(),
+        closed_by: i.closed_by.map(|a| a.login),
     }
 }
 
@@ -77,6 +78,8 @@ pub fn pull(p: models::pulls::PullRequest) -> PullRequest {
         base_ref: BranchName(p.base.ref_field),
         html_url: p.html_url.map(|u| u.to_string()).unwrap_or_default(),
         mergeable_state: p.mergeable_state.as_ref().map(mergeable_state),
+        merged_by: p.merged_by.map(|a| a.login),
+        merge_commit_sha: p.merge_commit_sha.filter(|_| merged).map(CommitSha),
     }
 }
 

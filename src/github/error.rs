@@ -40,4 +40,14 @@ impl GitHubError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+
+    /// No answer, or one that may be gone on a later try (5xx, 429): the
+    /// effect's outcome is unknown until it is read back.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GitHubError::Transport { .. } => true,
+            GitHubError::Status { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
 }

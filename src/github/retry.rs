@@ -54,8 +54,23 @@ const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
 impl RetryPolicy {
     /// Decides after attempt number `attempt` (1-based) failed; `now_epoch`
     /// is the current Unix time in seconds, `jitter` a number in [0, 1).
-    pub fn verdict(&self, failure: &Failure, attempt: u32, now_epoch: u64, jitter: f64) -> Verdict {
+    /// `idempotent`: a call that may be sent again as it is (GET, DELETE).
+    /// Any other (opening a PR, merging, posting a comment) is sent again
+    /// only after an answer that says GitHub did not act on it — a rate
+    /// limit; after no answer or a 5xx, what happened is unknown, and the
+    /// caller reads before it sends anything again.
+    pub fn verdict(
+        &self,
+        failure: &Failure,
+        attempt: u32,
+        now_epoch: u64,
+        jitter: f64,
+        idempotent: bool,
+    ) -> Verdict {
         if attempt >= self.max_attempts {
+            return Verdict::GiveUp;
+        }
+        if !idempotent && !refused_before_acting(failure) {
             return Verdict::GiveUp;
         }
         let backoff = self.backoff(attempt, jitter);
@@ -81,6 +96,27 @@ impl RetryPolicy {
         let capped = exp.min(self.max_delay);
         capped.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
     }
+}
+
+/// A rate limit: GitHub refused the call without acting on it.
+fn refused_before_acting(failure: &Failure) -> bool {
+    match failure {
+        Failure::Status {
+            status,
+            headers,
+            body,
+        } => is_rate_limit(*status, headers, body),
+        Failure::Transport => false,
+    }
+}
+
+/// How long a rate-limited answer asks everyone to wait (`Retry-After`, or
+/// until `x-ratelimit-reset`), or `None` for any other answer.
+pub fn rate_limit_wait(status: u16, headers: &HeaderMap, body: &str, now: u64) -> Option<Duration> {
+    if !is_rate_limit(status, headers, body) {
+        return None;
+    }
+    transient_wait(status, headers, body, now)
 }
 
 /// The least wait a transient answer asks for, or `None` when it is permanent.
@@ -113,6 +149,36 @@ pub fn is_rate_limit(status: u16, headers: &HeaderMap, body: &str) -> bool {
 mod tests {
     use super::*;
 
+    impl RetryPolicy {
+        fn verdict_for_get(&self, f: &Failure, attempt: u32, now: u64, jitter: f64) -> Verdict {
+            self.verdict(f, attempt, now, jitter, true)
+        }
+    }
+
+    #[test]
+    fn a_call_that_is_not_idempotent_is_sent_again_only_after_a_rate_limit() {
+        let p = RetryPolicy::default();
+        let none = HeaderMap::new();
+        let reset = headers(&[("retry-after", "2")]);
+        assert_eq!(
+            p.verdict(&status(502, &none, ""), 1, 0, 1.0, false),
+            Verdict::GiveUp
+        );
+        assert_eq!(
+            p.verdict(&Failure::Transport, 1, 0, 1.0, false),
+            Verdict::GiveUp
+        );
+        assert_eq!(
+            p.verdict(&status(429, &reset, ""), 1, 0, 1.0, false),
+            Verdict::Retry(Duration::from_secs(2))
+        );
+        assert_eq!(
+            rate_limit_wait(429, &reset, "", 0),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(rate_limit_wait(502, &none, "", 0), None);
+    }
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
@@ -134,15 +200,15 @@ mod tests {
         let p = RetryPolicy::default();
         let h = HeaderMap::new();
         assert_eq!(
-            p.verdict(&status(502, &h, ""), 1, 0, 1.0),
+            p.verdict_for_get(&status(502, &h, ""), 1, 0, 1.0),
             Verdict::Retry(Duration::from_secs(1))
         );
         assert_eq!(
-            p.verdict(&status(503, &h, ""), 2, 0, 1.0),
+            p.verdict_for_get(&status(503, &h, ""), 2, 0, 1.0),
             Verdict::Retry(Duration::from_secs(2))
         );
         assert_eq!(
-            p.verdict(&Failure::Transport, 3, 0, 1.0),
+            p.verdict_for_get(&Failure::Transport, 3, 0, 1.0),
             Verdict::Retry(Duration::from_secs(4))
         );
     }
@@ -150,7 +216,10 @@ mod tests {
     #[test]
     fn at_most_four_attempts() {
         let p = RetryPolicy::default();
-        assert_eq!(p.verdict(&Failure::Transport, 4, 0, 0.5), Verdict::GiveUp);
+        assert_eq!(
+            p.verdict_for_get(&Failure::Transport, 4, 0, 0.5),
+            Verdict::GiveUp
+        );
     }
 
     #[test]
@@ -159,7 +228,7 @@ mod tests {
         let h = HeaderMap::new();
         for code in [400, 401, 404, 405, 409, 422] {
             assert_eq!(
-                p.verdict(&status(code, &h, "{}"), 1, 0, 0.5),
+                p.verdict_for_get(&status(code, &h, "{}"), 1, 0, 0.5),
                 Verdict::GiveUp,
                 "{code}"
             );
@@ -169,7 +238,7 @@ mod tests {
             &h,
             r#"{"message":"Resource not accessible by integration"}"#,
         );
-        assert_eq!(p.verdict(&forbidden, 1, 0, 0.5), Verdict::GiveUp);
+        assert_eq!(p.verdict_for_get(&forbidden, 1, 0, 0.5), Verdict::GiveUp);
     }
 
     #[test]
@@ -177,11 +246,11 @@ mod tests {
         let p = RetryPolicy::default();
         let h = headers(&[("retry-after", "7")]);
         assert_eq!(
-            p.verdict(&status(429, &h, ""), 1, 0, 0.0),
+            p.verdict_for_get(&status(429, &h, ""), 1, 0, 0.0),
             Verdict::Retry(Duration::from_secs(7))
         );
         assert_eq!(
-            p.verdict(&status(403, &h, ""), 1, 0, 0.0),
+            p.verdict_for_get(&status(403, &h, ""), 1, 0, 0.0),
             Verdict::Retry(Duration::from_secs(7))
         );
     }
@@ -193,7 +262,7 @@ mod tests {
             ("x-ratelimit-remaining", "0"),
             ("x-ratelimit-reset", "1030"),
         ]);
-        let v = p.verdict(&status(403, &h, "API rate limit exceeded"), 1, 1000, 0.0);
+        let v = p.verdict_for_get(&status(403, &h, "API rate limit exceeded"), 1, 1000, 0.0);
         assert_eq!(v, Verdict::Retry(Duration::from_secs(30)));
     }
 
@@ -208,7 +277,7 @@ mod tests {
             ("x-ratelimit-reset", "5000"),
         ]);
         assert_eq!(
-            p.verdict(&status(403, &h, ""), 1, 1000, 0.0),
+            p.verdict_for_get(&status(403, &h, ""), 1, 1000, 0.0),
             Verdict::GiveUp
         );
     }

@@ -2,6 +2,7 @@
 //! transient failures and `Link`-header pagination. Paths are always relative
 //! so that octocrab adds the API base and the token.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderName, HeaderValue};
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::GitHubError;
-use super::retry::{Failure, RetryPolicy, Verdict, is_rate_limit};
+use super::retry::{Failure, RetryPolicy, Verdict, is_rate_limit, rate_limit_wait};
 
 /// A response as it came back, body read into text.
 #[derive(Debug, Clone)]
@@ -47,15 +48,50 @@ impl RawResponse {
 }
 
 /// Sends requests with the retry policy; the one place that talks HTTP.
+/// Clones share one rate-limit pause: once GitHub says to wait, every call
+/// of the run waits, instead of each one finding out on its own.
 #[derive(Clone)]
 pub struct Transport {
     octo: Octocrab,
     policy: RetryPolicy,
+    pause: Arc<RatePause>,
+}
+
+/// Until when GitHub asked the whole client to wait.
+#[derive(Debug, Default)]
+pub struct RatePause {
+    until: Mutex<Option<tokio::time::Instant>>,
+}
+
+impl RatePause {
+    /// Waits out a pause another call ran into.
+    async fn wait(&self) {
+        let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
+            tracing::info!(
+                wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64,
+                "waiting out GitHub's rate limit"
+            );
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
+    fn extend(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        let mut slot = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none_or(|u| u < until) {
+            *slot = Some(until);
+        }
+    }
 }
 
 impl Transport {
     pub fn new(octo: Octocrab, policy: RetryPolicy) -> Self {
-        Transport { octo, policy }
+        Transport {
+            octo,
+            policy,
+            pause: Arc::default(),
+        }
     }
 
     /// Sends, retrying transient failures; any final answer comes back as
@@ -69,8 +105,10 @@ impl Transport {
         headers: &[(&'static str, String)],
     ) -> Result<RawResponse, GitHubError> {
         let route = route_of(&method, path);
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::DELETE);
         let mut attempt = 1;
         loop {
+            self.pause.wait().await;
             let result = self.send_once(&method, path, body, headers).await;
             let failure = match &result {
                 Ok(raw) if raw.status < 400 => return result,
@@ -81,10 +119,22 @@ impl Transport {
                 },
                 Err(_) => Failure::Transport,
             };
-            match self
-                .policy
-                .verdict(&failure, attempt, now_epoch(), rand::random::<f64>())
+            if let Failure::Status {
+                status,
+                headers,
+                body,
+            } = &failure
+                && let Some(wait) = rate_limit_wait(*status, headers, body, now_epoch())
             {
+                self.pause.extend(wait.min(self.policy.max_wait));
+            }
+            match self.policy.verdict(
+                &failure,
+                attempt,
+                now_epoch(),
+                rand::random::<f64>(),
+                idempotent,
+            ) {
                 Verdict::Retry(wait) => {
                     tracing::warn!(%route, attempt, wait_ms = wait.as_millis() as u64, "transient GitHub failure, retrying");
                     tokio::time::sleep(wait).await;

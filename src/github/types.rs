@@ -46,6 +46,9 @@ pub struct Issue {
     pub html_url: String,
     /// The issues endpoints also return pull requests; those are not issues.
     pub is_pull_request: bool,
+    /// Who closed it, when it is closed (a PR's closer is read here too).
+    #[serde(default)]
+    pub closed_by: Option<String>,
 }
 
 /// An issue named from somewhere else: a native dependency, or a blocker.
@@ -74,6 +77,12 @@ pub struct PullRequest {
     /// GitHub's `mergeable_state` (`clean`, `behind`, `dirty`, `blocked`,
     /// `unstable`, `unknown`), present on single-PR reads only.
     pub mergeable_state: Option<String>,
+    /// Who merged it, once merged.
+    #[serde(default)]
+    pub merged_by: Option<String>,
+    /// The commit the merge made on the base, once merged.
+    #[serde(default)]
+    pub merge_commit_sha: Option<CommitSha>,
 }
 
 /// What the orchestrator asks GitHub to open.

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 
 use crate::checkpoint::{
-    CheckpointError, CostTotals, IssuePatch, IssueRow, IssueState, NewQuestion, QuestionRow, RunId,
-    RunRow, RunStatus, SessionRef, Store, WorkerRef, WorktreeRow,
+    CheckpointError, CostTotals, IssuePatch, IssueRow, IssueState, MachineColumns, NewQuestion,
+    QuestionRow, RunId, RunRow, RunStatus, SessionRef, Store, WorkerRef, WorktreeRow,
 };
 use crate::ids::{BranchName, IssueNumber};
+use crate::issue::stored::{self, Change};
 
 /// A message the checkpoint actor answers by applying it to its store.
 pub trait StoreCommand: actix::Message + Send + 'static {
@@ -54,9 +55,35 @@ store_command!(
         = |s, m| s.update_issue(m.run, m.issue, m.patch)
 );
 store_command!(
+    /// Command: save an issue's machine with the columns it projects;
+    /// answers the state it left and the new row.
+    SaveMachine { run: RunId, issue: IssueNumber, machine: serde_json::Value, cols: MachineColumns, note: Option<String> }
+        -> (IssueState, IssueRow)
+        = |s, m| s.save_machine(m.run, m.issue, &m.machine, &m.cols, m.note.as_deref())
+);
+store_command!(
+    /// Command: tell whether the issue's log holds event `kind` with `detail`.
+    HasEvent { run: RunId, issue: IssueNumber, kind: String, detail: String } -> bool
+        = |s, m| s.has_event(m.run, m.issue, &m.kind, &m.detail)
+);
+store_command!(
+    /// Command: record that a worker is about to start with `mark`.
+    WorkerIntent { run: RunId, issue: IssueNumber, mark: String } -> ()
+        = |s, m| s.record_worker_intent(m.run, m.issue, &m.mark)
+);
+store_command!(
+    /// Command: apply a machine change to an issue no actor holds (skip it
+    /// for a blocker, give up on it); answers the state it left and the new row.
+    ChangeIssue { run: RunId, issue: IssueNumber, change: Change } -> (IssueState, IssueRow)
+        = |s, m| stored::apply(s, m.run, m.issue, &m.change).map_err(|e| match e {
+            stored::ChangeError::Checkpoint(e) => e,
+            other => CheckpointError::Refused(other.to_string()),
+        })
+);
+store_command!(
     /// Command: record the worker process now running for an issue.
-    RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef, mark: String } -> ()
-        = |s, m| s.record_worker(m.run, m.issue, m.worker, Some(&m.mark))
+    RecordWorker { run: RunId, issue: IssueNumber, worker: WorkerRef } -> ()
+        = |s, m| s.record_worker(m.run, m.issue, m.worker, None)
 );
 store_command!(
     /// Command: forget the issue's worker process (it has exited).

@@ -4,10 +4,13 @@ use actix::Message;
 
 use crate::checkpoint::IssueState;
 use crate::ids::{IssueNumber, PrNumber};
-use crate::run::outcome::{IssueOutcome, StopCause};
+use crate::issue::effects::{Crash, Refusal, SlotFor};
+
+use super::outcome::{IssueOutcome, StopCause};
 
 /// Command: stop the run — no new workers, stop the running ones, persist
-/// everything, mark the run interrupted, exit.
+/// everything, mark the run interrupted, exit. A second one (or the
+/// shutdown deadline) makes it immediate.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
 pub struct Shutdown {
@@ -34,6 +37,18 @@ pub struct IssueEnded {
     pub outcome: IssueOutcome,
 }
 
+/// Fact: a wave supervisor gave up restarting an issue's actor (its restart
+/// intensity is spent); the milestone supervisor decides what follows.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct IssueEscalated {
+    pub issue: IssueNumber,
+    /// The last crash.
+    pub crash: Crash,
+    /// How often, in what window (`failed 4 times within 10m: ...`).
+    pub reason: String,
+}
+
 /// Fact: something happened that the human watching should see (a warning,
 /// a worker launched); it changes no state.
 #[derive(Debug, Clone, Message)]
@@ -50,4 +65,68 @@ pub struct IssueNoted {
 pub struct IssueActivity {
     pub issue: IssueNumber,
     pub text: String,
+}
+
+/// A slot given to an issue: dropping it gives it back.
+pub struct SlotGrant {
+    pub(crate) id: u64,
+    pub(crate) release: actix::Recipient<ReleaseSlot>,
+}
+
+impl Drop for SlotGrant {
+    fn drop(&mut self) {
+        self.release.do_send(ReleaseSlot { id: self.id });
+    }
+}
+
+/// Command: give the issue a slot (`--parallel N` of them) when one is
+/// free and, for a worker, the budget allows it; answered then.
+#[derive(Message)]
+#[rtype(result = "Result<SlotGrant, Refusal>")]
+pub struct RequestSlot {
+    pub issue: IssueNumber,
+    pub purpose: SlotFor,
+}
+
+/// Fact: a slot was given back.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct ReleaseSlot {
+    pub id: u64,
+}
+
+/// The turn to merge: one merge at a time in the run (two merges racing on
+/// one base make GitHub refuse one of them). Dropping it passes the turn on.
+pub struct MergeTurn {
+    pub(crate) id: u64,
+    pub(crate) release: actix::Recipient<ReleaseMergeTurn>,
+}
+
+impl Drop for MergeTurn {
+    fn drop(&mut self) {
+        self.release.do_send(ReleaseMergeTurn { id: self.id });
+    }
+}
+
+/// Command: give the issue the turn to merge when it is free; `None` when
+/// the run is stopping.
+#[derive(Message)]
+#[rtype(result = "Option<MergeTurn>")]
+pub struct RequestMergeTurn {
+    pub issue: IssueNumber,
+}
+
+/// Fact: a merge turn was passed on.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct ReleaseMergeTurn {
+    pub id: u64,
+}
+
+/// Fact: a worker's cost was recorded; the run has spent `run_total`.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct CostRecorded {
+    pub issue: IssueNumber,
+    pub run_total: f64,
 }

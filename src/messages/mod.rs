@@ -6,10 +6,12 @@ pub mod approval;
 pub mod checkpoint;
 pub mod issue;
 pub mod milestone;
+pub mod outcome;
 pub mod wave;
 
 pub use approval::*;
 pub use checkpoint::*;
 pub use issue::*;
 pub use milestone::*;
+pub use outcome::*;
 pub use wave::*;

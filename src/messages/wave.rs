@@ -3,7 +3,9 @@
 use actix::Message;
 
 use crate::ids::IssueNumber;
-use crate::run::outcome::IssueOutcome;
+use crate::issue::effects::Crash;
+
+use super::outcome::IssueOutcome;
 
 /// Command: start driving this issue; its blockers are merged.
 #[derive(Debug, Clone, Copy, Message)]
@@ -16,17 +18,18 @@ pub struct StartIssue {
 /// SIGKILL after the grace period, or at once when `immediate`).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
-pub struct StopWave {
+pub struct Stop {
     pub immediate: bool,
 }
 
 /// How an issue actor ended.
 #[derive(Debug, Clone)]
 pub enum ActorExit {
-    /// Its work reached an outcome (which may be a failed issue: that is a result, not a crash).
+    /// Its work reached an outcome (which may be a failed issue: that is a
+    /// result, not a crash).
     Finished(IssueOutcome),
     /// The actor itself failed; the supervisor decides whether to restart it.
-    Crashed(String),
+    Crashed(Crash),
 }
 
 /// Fact: an issue actor stopped.

@@ -211,6 +211,7 @@ pub(crate) mod tests {
             milestone: Some("M1".into()),
             html_url: format!("https://github.com/acme/app/issues/{n}"),
             is_pull_request: false,
+            closed_by: None,
         }
     }
 

@@ -9,8 +9,8 @@ use std::time::Instant;
 use super::{ProgressSink, Verbosity};
 use crate::checkpoint::IssueState;
 use crate::ids::IssueNumber;
+use crate::messages::RunEnd;
 use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
-use crate::run::outcome::RunEnd;
 use crate::status::tree::elapsed;
 
 pub struct Lines<W: Write> {

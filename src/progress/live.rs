@@ -23,8 +23,8 @@ use super::throttle::Throttle;
 use super::{ProgressSink, Verbosity};
 use crate::checkpoint::{IssueRow, RunId, RunRow, Store, Timestamp};
 use crate::ids::IssueNumber;
+use crate::messages::RunEnd;
 use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
-use crate::run::outcome::RunEnd;
 use crate::status::tree::{self, TreeInput};
 
 /// At most five redraws a second.

@@ -12,8 +12,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::checkpoint::RunId;
+use crate::messages::RunEnd;
 use crate::messages::{IssueActivity, IssueNoted, IssueProgressed};
-use crate::run::outcome::RunEnd;
 
 pub use lines::Lines;
 pub use live::Live;

@@ -1,8 +1,9 @@
 //! The per-PR review cycle: CI, CodeRabbit, triage of comments, and the review state machine.
 //!
-//! Everything here is pure: no IO, no clock reads. The driver
-//! (`run::flow::review_stage`) reads GitHub, feeds what it read into these
-//! types, and performs the actions the machine returns:
+//! Everything here is pure: no IO, no clock reads. The issue machine
+//! (`issue::machine`, stage `Review`) embeds this loop; its effects
+//! (`issue::effects::review`) read GitHub, feed what they read into these
+//! types, and perform the actions the machine returns:
 //!
 //! 1. `ReviewState::start(head)` (or `ReviewState::from_json` of the
 //!    checkpoint's `review_step` and `resume_actions()`), then for each

@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{anyhow, bail};
 use serde_json::json;
 
-use super::budget::Budget;
-use super::context::{RunContext, RunIssue};
 use super::gate::{Gated, gate_run};
 use super::launch::{run_to_end, start_services};
 use super::start::RunRequest;
 use crate::checkpoint::{IssueState, NewIssue, NewRun, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::{self, Planned};
+use crate::context::{RunContext, RunIssue};
+use crate::coord::BudgetGate;
 use crate::git::Git;
 use crate::ids::IssueNumber;
 use crate::messages::checkpoint::ReplacePlan;
@@ -73,10 +73,10 @@ pub async fn fresh(req: RunRequest, mut store: Store) -> anyhow::Result<Exit> {
             .await??;
         (scheduler, issues)
     };
-    let budget = Budget::new(req.settings.budget.max_total_usd, 0.0);
+    let budget = BudgetGate::new(req.settings.budget.max_total_usd, 0.0);
     let label = req.target.label();
-    let ctx = RunContext::new(req, run_id, label, base, issues, budget);
-    run_to_end(ctx, services, scheduler).await
+    let ctx = RunContext::new(req.parts(), run_id, label, base, issues);
+    run_to_end(ctx, services, scheduler, budget).await
 }
 
 fn show_plan(planned: &Planned, json: bool) {

@@ -5,18 +5,20 @@ use std::sync::Arc;
 
 use actix::{Actor, Addr};
 use anyhow::Context as _;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
-use super::context::RunContext;
 use super::finish::finish;
-use super::flow::IssueEnv;
-use super::outcome::RunEnd;
 use super::signals;
+use crate::actors::ports::{CoordinatorPort, HumanPort, StorePort};
 use crate::actors::{
-    ApprovalActor, CheckpointActor, EnvFactory, MilestoneParts, MilestoneSupervisor, WaveSupervisor,
+    ActorFactory, ApprovalActor, CheckpointActor, IssueActorParts, MilestoneParts,
+    MilestoneSupervisor, WaveParent, WaveSupervisor,
 };
 use crate::cli::exit::Exit;
-use crate::messages::Notify;
+use crate::context::RunContext;
+use crate::coord::BudgetGate;
+use crate::issue::effects::IssueCtx;
+use crate::messages::{Notify, RunEnd};
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
@@ -35,9 +37,10 @@ pub async fn run_to_end(
     ctx: RunContext,
     services: Services,
     scheduler: Scheduler,
+    budget: BudgetGate,
 ) -> anyhow::Result<Exit> {
     let ctx = Arc::new(ctx);
-    let end = run_actors(ctx.clone(), services.clone(), scheduler).await?;
+    let end = run_actors(ctx.clone(), services.clone(), scheduler, budget).await?;
     let (exit, notification) = finish(&ctx, &services.checkpoint, &end).await?;
     if let Some(text) = notification {
         services.approvals.send(Notify { text }).await?;
@@ -50,6 +53,7 @@ async fn run_actors(
     ctx: Arc<RunContext>,
     services: Services,
     scheduler: Scheduler,
+    budget: BudgetGate,
 ) -> anyhow::Result<RunEnd> {
     std::fs::create_dir_all(&ctx.log_dir)
         .with_context(|| format!("create the log directory {}", ctx.log_dir.display()))?;
@@ -62,31 +66,33 @@ async fn run_actors(
     }
     let verbosity = crate::cli::logging::verbosity();
     let progress = crate::progress::for_stdout(verbosity, &ctx.db, ctx.run_id);
-    let slots = Arc::new(Semaphore::new(ctx.settings.parallel));
     let (done, ended) = oneshot::channel();
     let waves: BTreeSet<u32> = ctx.issues.values().map(|i| i.wave).collect();
-    let checkpoint = services.checkpoint.clone();
     let supervisor = MilestoneSupervisor::create(|mctx| {
         let me = actix::AsyncContext::address(mctx);
-        let make_env = env_factory(&ctx, &services, &me, &slots);
+        let make = actor_factory(&ctx, &services, &me);
         let waves: BTreeMap<u32, Addr<WaveSupervisor>> = waves
             .into_iter()
             .map(|w| {
-                let policy = RestartPolicy::issue_actor();
-                let sup = WaveSupervisor::new(w, make_env.clone(), me.clone().recipient(), policy);
+                let parent = WaveParent {
+                    ended: me.clone().recipient(),
+                    escalated: me.clone().recipient(),
+                };
+                let sup =
+                    WaveSupervisor::new(w, make.clone(), parent, RestartPolicy::issue_actor());
                 (w, sup.start())
             })
             .collect();
-        let parts = MilestoneParts {
+        MilestoneSupervisor::new(MilestoneParts {
             ctx: ctx.clone(),
-            checkpoint,
+            checkpoint: services.checkpoint.clone(),
+            approvals: services.approvals.clone(),
             scheduler,
             waves,
-            slots,
+            budget,
             progress,
             done,
-        };
-        MilestoneSupervisor::new(parts)
+        })
     });
     let _signals =
         signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
@@ -115,30 +121,44 @@ fn exclude_worktrees(ctx: &RunContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn env_factory(
+/// Builds each issue actor's context and ports: its row through the
+/// checkpoint actor, humans and coordination through the milestone supervisor.
+fn actor_factory(
     ctx: &Arc<RunContext>,
     services: &Services,
     supervisor: &Addr<MilestoneSupervisor>,
-    slots: &Arc<Semaphore>,
-) -> EnvFactory {
-    let (ctx, services, supervisor, slots) = (
-        ctx.clone(),
-        services.clone(),
-        supervisor.clone(),
-        slots.clone(),
-    );
-    Arc::new(move |issue| IssueEnv {
-        ctx: ctx.clone(),
-        issue,
-        checkpoint: services.checkpoint.clone(),
-        progress: supervisor.clone().recipient(),
-        notes: supervisor.clone().recipient(),
-        activity: supervisor.clone().recipient(),
-        ask: services.approvals.clone().recipient(),
-        withdraw: services.approvals.clone().recipient(),
-        notify: services.approvals.clone().recipient(),
-        slots: slots.clone(),
-        stop: StopSignal::new(),
+) -> ActorFactory {
+    let (ctx, checkpoint, supervisor) =
+        (ctx.clone(), services.checkpoint.clone(), supervisor.clone());
+    Arc::new(move |issue, parent| {
+        let run = ctx.run_id;
+        let cx = IssueCtx {
+            run: ctx.clone(),
+            issue,
+            store: Arc::new(StorePort {
+                checkpoint: checkpoint.clone(),
+                run,
+                issue,
+            }),
+            human: Arc::new(HumanPort {
+                ask: supervisor.clone().recipient(),
+                withdraw: supervisor.clone().recipient(),
+                notify: supervisor.clone().recipient(),
+                run,
+                issue,
+            }),
+            coord: Arc::new(CoordinatorPort {
+                supervisor: supervisor.clone(),
+                issue,
+            }),
+            stop: StopSignal::new(),
+        };
+        IssueActorParts {
+            cx,
+            checkpoint: checkpoint.clone(),
+            progress: supervisor.clone().recipient(),
+            parent,
+        }
     })
 }
 
@@ -150,7 +170,7 @@ pub async fn start_services(
     approve_all: bool,
 ) -> Services {
     use crate::approval::{ApprovalConfig, ChannelChoice, choose_channel};
-    let checkpoint = CheckpointActor::new(store).start();
+    let checkpoint = CheckpointActor::start_on_own_thread(store);
     let channel = if approve_all {
         ChannelChoice::auto()
     } else {

@@ -1,13 +1,10 @@
 //! Starting, resuming and finishing a run: the glue between the command line and the actor tree.
 
-pub mod budget;
-pub mod context;
+pub mod exit;
 pub mod finish;
-pub mod flow;
 mod fresh;
 pub mod gate;
 pub mod launch;
-pub mod outcome;
 pub mod panic;
 pub mod paths;
 pub mod resume;

@@ -8,23 +8,20 @@ use std::collections::BTreeMap;
 
 use anyhow::anyhow;
 
-use super::budget::Budget;
-use super::context::{RunContext, RunIssue};
 use super::gate::{Gated, gate_run};
 use super::launch::{Services, run_to_end, start_services};
 use super::start::RunRequest;
-use crate::checkpoint::{IssuePatch, IssueRow, IssueState, QuestionKind, RunRow, RunStatus, Store};
+use crate::checkpoint::{IssueRow, IssueState, QuestionKind, RunRow, RunStatus, Store};
 use crate::cli::exit::Exit;
 use crate::cli::plan_cmd::Planned;
+use crate::context::{RunContext, RunIssue};
+use crate::coord::BudgetGate;
 use crate::ids::IssueNumber;
+use crate::issue::stored::{self, Change};
 use crate::messages::checkpoint::{OpenQuestions, SetBudget};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 use crate::worker::{ProcessIdentity, stop_leftover};
-
-/// Skips the scheduler made because a blocker failed start with this; a
-/// human's skip does not, and is never reopened.
-pub const BLOCKER_SKIP_PREFIX: &str = "blocked by ";
 
 pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::Result<Exit> {
     println!(
@@ -37,9 +34,19 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
     let plan: Plan = serde_json::from_value(run.plan.clone())
         .map_err(|e| anyhow!("the checkpoint's plan is unreadable: {e}"))?;
     let grace = req.settings.worker.grace.get();
+    let reset_counters = req.reset_attempts;
     for row in store.load_issues(run.id)? {
         stop_leftover_worker(&mut store, &row, grace).await?;
-        reopen(&mut store, &row)?;
+        // The machine decides what a resume takes up again (a failure, a
+        // skip for a blocker, a PR someone closed); nothing reopens by hand.
+        if let Err(e) = stored::apply(
+            &mut store,
+            run.id,
+            row.issue,
+            &Change::Resume { reset_counters },
+        ) {
+            eprintln!("warning: issue {}: {e}", row.issue);
+        }
     }
     store.set_run_status(run.id, RunStatus::Running)?;
     let rows = store.load_issues(run.id)?;
@@ -75,9 +82,9 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
             })
             .await??;
     }
-    let budget = Budget::new(budget_cap, run.cost_usd_total);
-    let ctx = RunContext::new(req, run.id, run.target_label, base, issues, budget);
-    run_to_end(ctx, services, scheduler).await
+    let budget = BudgetGate::new(budget_cap, run.cost_usd_total);
+    let ctx = RunContext::new(req.parts(), run.id, run.target_label, base, issues);
+    run_to_end(ctx, services, scheduler, budget).await
 }
 
 /// A run that stopped at the planning gate asks it again (the question is
@@ -107,56 +114,37 @@ async fn gate_left_open(
     }
 }
 
-/// A worker recorded in the checkpoint may still run if the orchestrator
-/// was killed; stop it (only if pid and start time still match) before the
+/// A worker recorded in the checkpoint (or only its launch intent, when
+/// the orchestrator died between recording the mark and the process) may
+/// still run, or its tools may: stop whatever of it is left before the
 /// issue is looked at again.
 async fn stop_leftover_worker(
     store: &mut Store,
     row: &IssueRow,
     grace: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let Some(worker) = row.worker else {
+    if row.worker.is_none() && row.worker_mark.is_none() {
         return Ok(());
-    };
-    let identity = ProcessIdentity {
-        pid: worker.pid,
-        start_ticks: worker.start_ticks,
-    };
+    }
+    let identity = row.worker.map_or(
+        ProcessIdentity {
+            pid: 0,
+            start_ticks: 0,
+        },
+        |w| ProcessIdentity {
+            pid: w.pid,
+            start_ticks: w.start_ticks,
+        },
+    );
     let mark = row.worker_mark.as_deref().unwrap_or_default();
     let outcome = stop_leftover(identity, grace, mark).await;
     tracing::info!(
         issue = row.issue.0,
-        pid = worker.pid,
+        pid = identity.pid,
         ?outcome,
         "checked a worker left by the previous run"
     );
     store.clear_worker(row.run_id, row.issue)?;
-    Ok(())
-}
-
-/// Failed, cut-short and blocker-skipped issues go back to `pending`; the
-/// issue actor finds their PR or branch, if any, before running anything.
-fn reopen(store: &mut Store, row: &IssueRow) -> anyhow::Result<()> {
-    let why = match row.state {
-        IssueState::Failed => "resumed: try the failed issue again",
-        IssueState::Running => "resumed: the previous run stopped while a worker ran",
-        IssueState::Skipped
-            if row
-                .skip_reason
-                .as_deref()
-                .is_some_and(|r| r.starts_with(BLOCKER_SKIP_PREFIX)) =>
-        {
-            "resumed: its blocker is tried again"
-        }
-        _ => return Ok(()),
-    };
-    store.reopen_for_resume(
-        row.run_id,
-        row.issue,
-        IssueState::Pending,
-        why,
-        IssuePatch::new(),
-    )?;
     Ok(())
 }
 

@@ -1,13 +1,15 @@
 //! SIGTERM and SIGINT, watched with signal-hook on a thread of their own.
 //! The first signal asks the milestone supervisor to stop gracefully; a
-//! second one kills every worker's process group at once and exits.
+//! second one asks it to stop now (down the tree as `Stop { immediate }`:
+//! every worker gets SIGKILL, the run still records where it was); a third
+//! kills every worker from here and exits, in case the tree is stuck.
 
 use actix::Recipient;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
 
-use super::outcome::StopCause;
 use crate::messages::Shutdown;
+use crate::messages::StopCause;
 use crate::worker::Registry;
 
 /// Stops watching when dropped, so a finished run stops intercepting Ctrl-C.
@@ -38,13 +40,19 @@ pub fn watch(supervisor: Recipient<Shutdown>) -> std::io::Result<SignalWatch> {
         for signal in signals.forever() {
             seen += 1;
             let cause = cause_of(signal);
-            if seen == 1 {
-                eprintln!("\nstopping: workers get SIGTERM, then SIGKILL after the grace period; press Ctrl-C again to kill them now");
-                supervisor.do_send(Shutdown { cause });
-            } else {
-                eprintln!("\nkilling every worker now");
-                Registry::global().kill_all_now();
-                std::process::exit(i32::from(cause.exit().code()));
+            match seen {
+                1 => {
+                    eprintln!("\nstopping: workers get SIGTERM, then SIGKILL after the grace period; press Ctrl-C again to kill them now");
+                    supervisor.do_send(Shutdown { cause });
+                }
+                2 => {
+                    eprintln!("\nkilling every worker now");
+                    supervisor.do_send(Shutdown { cause });
+                }
+                _ => {
+                    Registry::global().kill_all_now();
+                    std::process::exit(i32::from(super::exit::for_stop(cause).code()));
+                }
             }
         }
     })?;

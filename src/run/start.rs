@@ -26,6 +26,8 @@ pub struct RunRequest {
     pub paths: StatePaths,
     pub gh: Arc<dyn GitHubApi>,
     pub resume: bool,
+    /// `--reset-attempts`: a resume counts workers and fix rounds from zero.
+    pub reset_attempts: bool,
     pub only_wave: Option<u32>,
     pub json: bool,
     /// Answer every question with merge / approve (the demo's `--approve-all`).
@@ -37,6 +39,24 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
+    /// What the run's context is made of (`RunContext::new` takes the rest).
+    pub fn parts(self) -> crate::context::RunParts {
+        let worktree_dir = super::paths::under_root(&self.root, &self.settings.worktree_dir);
+        crate::context::RunParts {
+            files: crate::context::RunFiles {
+                db: self.paths.db.path().to_path_buf(),
+                log_dir: self.paths.log_dir.clone(),
+                worktree_dir,
+                common_dir: self.paths.common_dir.clone(),
+            },
+            settings: self.settings,
+            repo: self.repo,
+            root: self.root,
+            gh: self.gh,
+            worker_env: self.worker_env,
+        }
+    }
+
     /// The branch PRs target: the configured one, else the repository's default.
     pub async fn base(&self) -> Result<BranchName, GitHubError> {
         match &self.settings.base_branch {

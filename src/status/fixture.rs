@@ -45,6 +45,7 @@ pub fn issue(n: u64, title: &str, wave: u32) -> IssueRow {
         ci_fix_attempts: 0,
         review_rounds: 0,
         review_step: None,
+        machine: None,
         last_error: None,
         skip_reason: None,
         cost_usd: 0.0,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::checkpoint::{IssueRow, IssueState, RunRow, Store};
 use crate::ids::{BranchName, PrNumber};
-use crate::run::resume::BLOCKER_SKIP_PREFIX;
+use crate::issue::BLOCKER_SKIP_PREFIX;
 
 /// What a resume does with one issue.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,5 +5,5 @@
 mod policy;
 mod tracker;
 
-pub use policy::{ExitReason, Intensity, RestartKind, RestartPolicy, Strategy};
+pub use policy::{Backoff, ExitReason, Intensity, RestartKind, RestartPolicy, Strategy};
 pub use tracker::{Decision, RestartTracker};

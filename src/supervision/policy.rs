@@ -60,19 +60,30 @@ pub struct Intensity {
     pub within: Duration,
 }
 
-/// Kind, strategy and intensity together: everything a supervisor needs to
-/// decide what to do when a child exits.
+/// How long to wait before a restart: `first`, doubling with each restart
+/// inside the intensity window, at most `max` — a child failing on a fault
+/// outside (GitHub down, a disk full) is not hammered.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+/// Kind, strategy, intensity and backoff together: everything a supervisor
+/// needs to decide what to do when a child exits.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RestartPolicy {
     pub kind: RestartKind,
     pub strategy: Strategy,
     pub intensity: Intensity,
+    pub backoff: Backoff,
 }
 
 impl RestartPolicy {
     /// The policy for an issue actor: restarted only when the actor itself
     /// fails (a worker that reports failure is a result, not a crash), at
-    /// most 3 times in 10 minutes, then the milestone supervisor decides.
+    /// most 3 times in 10 minutes counted over its wave, after 0.2 s, 0.4 s,
+    /// 0.8 s; then the milestone supervisor decides.
     pub fn issue_actor() -> Self {
         RestartPolicy {
             kind: RestartKind::Transient,
@@ -81,7 +92,56 @@ impl RestartPolicy {
                 max_restarts: 3,
                 within: Duration::from_secs(600),
             },
+            backoff: Backoff {
+                first: Duration::from_millis(200),
+                max: Duration::from_secs(10),
+            },
         }
+    }
+
+    /// The approval actor: restarted after it fails (it re-attaches the open
+    /// questions from the checkpoint), at most 3 times a minute; past that
+    /// the run stops, resumable, rather than go on with nobody to ask.
+    pub fn approvals() -> Self {
+        RestartPolicy {
+            kind: RestartKind::Transient,
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 3,
+                within: Duration::from_secs(60),
+            },
+            backoff: Backoff {
+                first: Duration::from_millis(500),
+                max: Duration::from_secs(5),
+            },
+        }
+    }
+
+    /// The checkpoint actor: never restarted. A checkpoint that failed a
+    /// write cannot be trusted to describe what happened, so the run stops
+    /// (resumable: every state change before the failure is committed).
+    pub fn checkpoint() -> Self {
+        RestartPolicy {
+            kind: RestartKind::Temporary,
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 0,
+                within: Duration::from_secs(1),
+            },
+            backoff: Backoff {
+                first: Duration::ZERO,
+                max: Duration::ZERO,
+            },
+        }
+    }
+
+    /// How long to wait before restart number `attempt` (1-based).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let doubled = self
+            .backoff
+            .first
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        doubled.min(self.backoff.max)
     }
 }
 
@@ -149,6 +209,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn restarts_back_off_doubling_up_to_the_cap() {
+        let p = RestartPolicy::issue_actor();
+        let ms = |n| p.backoff(n).as_millis();
+        assert_eq!((ms(1), ms(2), ms(3)), (200, 400, 800));
+        assert_eq!(p.backoff(30), p.backoff.max);
+        assert_eq!(RestartPolicy::checkpoint().kind, RestartKind::Temporary);
+        assert_eq!(RestartPolicy::approvals().kind, RestartKind::Transient);
+    }
+
+    #[test]
     fn issue_actor_policy_prints_in_otp_terms() {
         let policy = RestartPolicy::issue_actor();
         assert_eq!(
@@ -160,6 +230,7 @@ mod tests {
     #[test]
     fn sub_second_windows_print_in_milliseconds() {
         let policy = RestartPolicy {
+            backoff: RestartPolicy::issue_actor().backoff,
             kind: RestartKind::Permanent,
             strategy: Strategy::OneForOne,
             intensity: Intensity {

@@ -97,6 +97,10 @@ mod tests {
                 max_restarts,
                 within: 10 * MIN,
             },
+            backoff: crate::supervision::Backoff {
+                first: Duration::ZERO,
+                max: Duration::ZERO,
+            },
         }
     }
 

@@ -20,7 +20,7 @@ mod watchdog;
 mod tests;
 
 pub use environment::WorkerEnv;
-pub use family::MARK_VAR;
+pub use family::{MARK_VAR, new_mark};
 pub use leftover::{Leftover, ProcessIdentity, stop_leftover};
 pub use process::{
     SpawnError, TimeoutKind, WorkerExit, WorkerKind, WorkerOutcome, WorkerSpec, spawn, spawn_in,

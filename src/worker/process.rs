@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
-use super::family::{self, Family};
+use super::family::Family;
 use super::leftover::ProcessIdentity;
 use super::registry::Registry;
 use super::running::RunningWorker;
@@ -59,6 +59,9 @@ pub struct WorkerSpec {
     /// A file given as the worker's stdin (a prompt too long for argv);
     /// `None` closes stdin, so a worker never waits for input.
     pub stdin: Option<PathBuf>,
+    /// The environment entry every process of the worker will carry
+    /// (`family::new_mark`); chosen by the caller, who records it first.
+    pub mark: String,
     pub log_path: PathBuf,
     pub wall_timeout: Duration,
     /// How long output, the group's CPU time and the working tree may all
@@ -201,7 +204,7 @@ pub fn spawn_in(
         })?),
         None => Stdio::null(),
     };
-    let mark = family::new_mark();
+    let mark = spec.mark.clone();
     let command = command(&spec, &log, stdin, &mark).map_err(log_error)?;
     let child = spawner::spawn(command).map_err(spawn_error)?;
     let pid = child

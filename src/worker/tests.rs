@@ -19,6 +19,7 @@ fn spec(dir: &Path, script: &str) -> WorkerSpec {
         env: Vec::new(),
         env_remove: Vec::new(),
         stdin: None,
+        mark: new_mark(),
         log_path: dir.join("logs").join("issue-7.log"),
         wall_timeout: LONG,
         stall_timeout: Duration::ZERO,

@@ -54,7 +54,7 @@ pub struct Bench {
 impl Bench {
     /// Starts both actors on the checkpoint at `path`; call inside an actix system.
     pub fn start(path: &Path, run: RunId, channel: ChannelChoice, reminder: Duration) -> Bench {
-        let checkpoint = CheckpointActor::new(Store::open(path).unwrap()).start();
+        let checkpoint = CheckpointActor::start_on_own_thread(Store::open(path).unwrap());
         let approval = ApprovalActor::new(ApprovalConfig {
             channel,
             run,

@@ -10,10 +10,10 @@ use actix::Addr;
 
 use crate::actors::CheckpointActor;
 use crate::checkpoint::{CheckpointError, IssueState};
+use crate::context::RunContext;
 use crate::git::{Git, GitError};
 use crate::ids::BranchName;
 use crate::messages::checkpoint::{LiveWorktrees, LoadIssues, WorktreeRemoved};
-use crate::run::context::RunContext;
 
 /// What the cleanup did and left.
 #[derive(Debug, Default)]

@@ -10,9 +10,9 @@ use actix::Addr;
 use crate::actors::CheckpointActor;
 use crate::checkpoint::RunStatus;
 use crate::cli::exit::Exit;
+use crate::context::RunContext;
+use crate::messages::RunEnd;
 use crate::messages::checkpoint::{LoadIssues, LoadRun};
-use crate::run::context::RunContext;
-use crate::run::outcome::RunEnd;
 use summary::SummaryInput;
 
 /// Cleans up after a finished run, prints the summary and returns the exit.
@@ -53,5 +53,5 @@ pub async fn finish(
             "Some questions could not be asked. Configure Telegram (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID) or run on a terminal, then run the same command with --resume."
         );
     }
-    Ok((end.exit(), notification))
+    Ok((crate::run::exit::for_end(end), notification))
 }

@@ -155,6 +155,7 @@ mod tests {
             ci_fix_attempts: u32::from(n == 2),
             review_rounds: 0,
             review_step: None,
+            machine: None,
             last_error: (state == IssueState::Failed)
                 .then(|| "worker exited 0 but pushed no branch".to_string()),
             skip_reason: (state == IssueState::Skipped)

@@ -1,6 +1,6 @@
 //! `RunContext`: what every actor of one run shares and never changes —
-//! settings, the repository, its checkout, the GitHub client, the run's id
-//! and its issues.
+//! settings, the repository, its checkout, the GitHub client, where its
+//! files go, the run's id and its issues.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,9 +12,6 @@ use crate::config::Settings;
 use crate::git::Git;
 use crate::github::GitHubApi;
 use crate::ids::{BranchName, IssueNumber, RepoSlug};
-use crate::run::budget::Budget;
-use crate::run::paths::under_root;
-use crate::run::start::RunRequest;
 use crate::worker::WorkerEnv;
 
 /// One issue of the run, as planned.
@@ -46,13 +43,8 @@ pub struct RunContext {
     /// The repository's git common directory.
     pub common_dir: PathBuf,
     pub issues: BTreeMap<IssueNumber, RunIssue>,
-    /// One merge at a time: two merges racing on the same base make GitHub
-    /// refuse one of them ("Base branch was modified").
-    pub merge_lock: tokio::sync::Mutex<()>,
     /// What every worker's environment gains and loses.
     pub worker_env: WorkerEnv,
-    /// Spend against `--max-budget-usd-total`.
-    pub budget: Budget,
     /// Set once a worker printed no event stream (said once per run).
     plain_worker_seen: AtomicBool,
     /// Set once the worker CLI refused the event stream's flags: later
@@ -60,37 +52,55 @@ pub struct RunContext {
     stream_refused: AtomicBool,
 }
 
+/// Where a run's files go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFiles {
+    pub db: PathBuf,
+    pub log_dir: PathBuf,
+    pub worktree_dir: PathBuf,
+    /// The repository's git common directory.
+    pub common_dir: PathBuf,
+}
+
+/// What a fresh run and a resumed one bring to their context.
+pub struct RunParts {
+    pub settings: Settings,
+    pub repo: RepoSlug,
+    pub root: PathBuf,
+    pub gh: Arc<dyn GitHubApi>,
+    pub files: RunFiles,
+    /// Added to every worker's environment (the demo points workers at its sandbox).
+    pub worker_env: Vec<(String, String)>,
+}
+
 impl RunContext {
-    /// The context of run `run_id` (recorded as `label`) for the command
-    /// line's `req`: a fresh run and a resumed one differ only in these.
+    /// The context of run `run_id` (recorded as `label`) on `base`.
     pub fn new(
-        req: RunRequest,
+        parts: RunParts,
         run_id: RunId,
         label: String,
         base: BranchName,
         issues: BTreeMap<IssueNumber, RunIssue>,
-        budget: Budget,
     ) -> Self {
+        let settings = parts.settings;
         let worker_env =
-            WorkerEnv::from_settings(&req.settings.worker, |name| std::env::var(name).ok())
-                .with(req.worker_env.clone());
+            WorkerEnv::from_settings(&settings.worker, |name| std::env::var(name).ok())
+                .with(parts.worker_env);
         RunContext {
-            db: req.paths.db.path().to_path_buf(),
-            log_dir: req.paths.log_dir.clone(),
-            worktree_dir: under_root(&req.root, &req.settings.worktree_dir),
-            git: Git::new(&req.root).with_network_timeout(req.settings.git_network_timeout.get()),
-            common_dir: req.paths.common_dir.clone(),
-            settings: req.settings,
-            repo: req.repo,
-            root: req.root,
+            db: parts.files.db,
+            log_dir: parts.files.log_dir,
+            worktree_dir: parts.files.worktree_dir,
+            common_dir: parts.files.common_dir,
+            git: Git::new(&parts.root).with_network_timeout(settings.git_network_timeout.get()),
+            settings,
+            repo: parts.repo,
+            root: parts.root,
             base,
-            gh: req.gh,
+            gh: parts.gh,
             run_id,
             label,
             issues,
-            merge_lock: tokio::sync::Mutex::new(()),
             worker_env,
-            budget,
             plain_worker_seen: AtomicBool::new(false),
             stream_refused: AtomicBool::new(false),
         }

@@ -6,13 +6,15 @@
 
 use std::path::PathBuf;
 
-use crate::checkpoint::IssuePatch;
 use crate::github::PullRequest;
-use crate::ids::CommitSha;
+use crate::ids::{CommitSha, PrNumber};
+use crate::issue::machine::Event;
+use crate::review;
 use crate::worker::{Vars, WorkerKind};
 
-use super::env::{FlowError, IssueEnv};
-use super::worker::{self, Launch, WorkerRun};
+use super::agent::{self, Launch, WorkerRun};
+use super::work::{create_worktree, take_slot};
+use super::{Crash, IssueCtx, Performed};
 
 /// Why a fix worker runs, and what it is told.
 #[derive(Debug, Clone)]
@@ -28,20 +30,6 @@ pub enum Fix {
     },
 }
 
-/// How a fix run ended.
-#[derive(Debug)]
-pub enum FixRun {
-    Stopped,
-    /// `pushed` is the PR's new head, or `None` when the worker pushed nothing.
-    Finished {
-        pushed: Option<CommitSha>,
-    },
-    /// The fix could not start (a dirty checkout in sequential mode).
-    Blocked(String),
-    /// The budget cap held the worker back; the issue waits.
-    Held(crate::run::outcome::IssueOutcome),
-}
-
 impl Fix {
     fn kind(&self) -> WorkerKind {
         match self {
@@ -52,8 +40,8 @@ impl Fix {
     }
 
     /// The spec's log names: `ci-fix-<PR>.log`, `review-fix-<PR>.log`.
-    fn log_name(&self, pull: &PullRequest) -> String {
-        let n = pull.number.0;
+    fn log_name(&self, pr: PrNumber) -> String {
+        let n = pr.0;
         match self {
             Fix::Ci | Fix::Rebase => format!("ci-fix-{n}.log"),
             Fix::Review { .. } => format!("review-fix-{n}.log"),
@@ -62,13 +50,13 @@ impl Fix {
     }
 
     /// The command template (a setting) and the values for its placeholders.
-    fn command(&self, env: &IssueEnv, pull: &PullRequest) -> (Vec<String>, Vars) {
-        let s = &env.ctx.settings;
+    fn command(&self, cx: &IssueCtx, pull: &PullRequest) -> (Vec<String>, Vars) {
+        let s = &cx.run.settings;
         let mut vars = Vars {
-            issue: Some(env.issue),
+            issue: Some(cx.issue),
             branch: Some(pull.head_ref.clone()),
             pr: Some(pull.number),
-            repo: Some(env.ctx.repo.clone()),
+            repo: Some(cx.run.repo.clone()),
             ..Vars::default()
         };
         let template = match self {
@@ -76,7 +64,7 @@ impl Fix {
             Fix::Rebase => {
                 vars.feedback = Some(format!(
                     "The branch conflicts with {base}: rebase it onto origin/{base}, resolve the conflicts, run the checks, and push.",
-                    base = env.ctx.base
+                    base = cx.run.base
                 ));
                 &s.review.changes_command
             }
@@ -91,77 +79,61 @@ impl Fix {
         };
         (template.clone(), vars)
     }
-
-    fn counted(&self) -> IssuePatch {
-        match self {
-            Fix::Ci | Fix::Rebase => IssuePatch::new().count_ci_fix(),
-            Fix::Review { .. } => IssuePatch::new().count_review_round(),
-            Fix::Changes { .. } => IssuePatch::new(),
-        }
-    }
 }
 
-/// Runs one fix worker for `pull` and reports whether it pushed.
-pub async fn run_fix(env: &IssueEnv, pull: &PullRequest, fix: Fix) -> Result<FixRun, FlowError> {
-    let slot = match worker::admit(env).await? {
-        worker::Admitted::Slot(slot) => slot,
-        worker::Admitted::Stopped => return Ok(FixRun::Stopped),
-        worker::Admitted::Held(outcome) => return Ok(FixRun::Held(outcome)),
+/// Runs one fix worker for PR `pr` and reports whether it pushed.
+pub async fn run_fix(cx: &IssueCtx, pr: PrNumber, fix: Fix) -> Result<Performed, Crash> {
+    let slot = match take_slot(cx).await {
+        Ok(slot) => slot,
+        Err(performed) => return Ok(performed),
     };
-    let before = env.ctx.gh.get_pull(pull.number).await?.head_sha;
-    let cwd = match pr_workdir(env, pull).await? {
+    let pull = cx.run.gh.get_pull(pr).await?;
+    let before = pull.head_sha.clone();
+    let cwd = match pr_workdir(cx, &pull).await? {
         Ok(cwd) => cwd,
-        Err(reason) => return Ok(FixRun::Blocked(reason)),
+        Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
     };
-    env.update(fix.counted()).await?;
-    let mut extra = worker::worker_env(env, &pull.head_ref.0);
-    extra.push(("AUTO_MILESTONE_PR".into(), pull.number.0.to_string()));
-    let (command, vars) = fix.command(env, pull);
+    let mut env = agent::worker_env(cx, &pull.head_ref.0);
+    env.push(("AUTO_MILESTONE_PR".into(), pr.0.to_string()));
+    let (command, vars) = fix.command(cx, &pull);
     let launch = Launch {
         kind: fix.kind(),
         command,
         vars,
         cwd,
-        log_name: fix.log_name(pull),
-        env: extra,
+        log_name: fix.log_name(pr),
+        env,
     };
-    if let WorkerRun::Stopped = worker::run_in_slot(env, launch, slot).await? {
-        return Ok(FixRun::Stopped);
+    if let WorkerRun::Stopped = agent::run(cx, launch, slot).await? {
+        return Ok(Performed::Stopped);
     }
-    let after = env.ctx.gh.get_pull(pull.number).await?.head_sha;
-    if after == before {
-        return Ok(FixRun::Finished { pushed: None });
-    }
-    env.update(IssuePatch::new().head_sha(after.clone()))
-        .await?;
-    Ok(FixRun::Finished {
-        pushed: Some(after),
-    })
+    let after = cx.run.gh.get_pull(pr).await?.head_sha;
+    let pushed: Option<CommitSha> = (after != before).then_some(after);
+    Ok(Performed::Event(Event::Review(
+        review::Event::FixFinished { pushed },
+    )))
 }
 
 /// The directory a fix worker runs in, on the PR's branch at its pushed head;
 /// `Err(reason)` when the shared checkout has uncommitted work.
-async fn pr_workdir(
-    env: &IssueEnv,
-    pull: &PullRequest,
-) -> Result<Result<PathBuf, String>, FlowError> {
-    let ctx = &env.ctx;
+async fn pr_workdir(cx: &IssueCtx, pull: &PullRequest) -> Result<Result<PathBuf, String>, Crash> {
+    let run = &cx.run;
     let branch = &pull.head_ref;
-    ctx.git.fetch("origin", &[branch.0.as_str()]).await?;
+    run.git.fetch("origin", &[branch.0.as_str()]).await?;
     let start = format!("origin/{}", branch.0);
-    if !ctx.uses_worktrees() {
-        let dirty = ctx.git.uncommitted_changes().await?;
+    if !run.uses_worktrees() {
+        let dirty = run.git.uncommitted_changes().await?;
         if !dirty.is_empty() {
             return Ok(Err(format!(
                 "the checkout has uncommitted changes ({}); commit or stash them, then --resume",
                 dirty.join(", ")
             )));
         }
-        ctx.git.switch_reset(branch, &start).await?;
-        return Ok(Ok(ctx.root.clone()));
+        run.git.switch_reset(branch, &start).await?;
+        return Ok(Ok(run.root.clone()));
     }
-    let path = ctx.worktree_for(env.issue);
-    let known = ctx.git.worktree_list().await?;
+    let path = run.worktree_for(cx.issue);
+    let known = run.git.worktree_list().await?;
     if known.iter().any(|w| w.path == path) {
         let here = crate::git::Git::new(&path);
         if !here.uncommitted_changes().await?.is_empty() {
@@ -173,7 +145,7 @@ async fn pr_workdir(
         here.switch_reset(branch, &start).await?;
         return Ok(Ok(path));
     }
-    let path = env.create_worktree(branch, &start).await?;
+    let path = create_worktree(cx, branch, &start).await?;
     // An older local branch of that name is checked out as it was; bring it to the PR head.
     crate::git::Git::new(&path)
         .switch_reset(branch, &start)

@@ -1,28 +1,25 @@
-//! Running one worker subprocess for an issue: wait for a slot, record the
-//! process in the checkpoint, follow its event stream (the session, what the
-//! agent is doing), wait for it (or for a stop), record its cost. An issue
-//! whose last worker of the same kind was interrupted with a known session
-//! continues that session instead of starting over. Shared by the
-//! implementing worker and every fix worker.
+//! Running one worker subprocess for an issue, holding a slot: record the
+//! launch before it happens (its mark, so a crash never leaves its processes
+//! unknown), follow its event stream (the session, what the agent is doing),
+//! wait for it (or for a stop), record its cost. An issue whose last worker
+//! of the same kind was interrupted with a known session continues that
+//! session instead of starting over. Shared by the implementing worker and
+//! every fix worker.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::Instant;
 
 use crate::checkpoint::SessionRef;
-use crate::messages::checkpoint::{AddCost, ClearWorker, RecordWorker, SetActivity, SetSession};
 use crate::worker::{
-    self, Activity, ArgvTemplate, StopLevel, Vars, WorkerExit, WorkerKind, WorkerOutcome,
-    WorkerSpec, WorkerUpdate, prompt,
+    self, Activity, ArgvTemplate, Vars, WorkerExit, WorkerKind, WorkerOutcome, WorkerSpec,
+    WorkerUpdate, prompt,
 };
 
-use super::env::{FlowError, IssueEnv};
-use super::plain;
-use crate::run::budget::Admission;
-use crate::run::outcome::IssueOutcome;
+use super::crashpoint::{Boundary, crashpoint};
+use super::{Crash, Held, IssueCtx, plain};
 
 /// How often a running worker's activity is written for `status`.
 const ACTIVITY_EVERY: Duration = Duration::from_secs(2);
@@ -32,10 +29,10 @@ pub const CONTINUE_PROMPT: &str = "You were interrupted before you finished. Con
      from where you stopped; do not start over. When it is done, commit, push and make sure the \
      pull request exists.";
 
-/// How a worker run ended, from the flow's point of view.
+/// How a worker run ended.
 #[derive(Debug)]
 pub enum WorkerRun {
-    /// The run is shutting down; the worker was stopped or never started.
+    /// The run is stopping; the worker was stopped.
     Stopped,
     Finished(Box<WorkerOutcome>),
 }
@@ -52,83 +49,41 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
 }
 
-/// Waits for a worker slot (`--parallel N` of them); `None` when the run is
-/// shutting down. In sequential mode the slot also guards the shared
-/// checkout, so everything that moves its HEAD holds one.
-pub async fn acquire_slot(env: &IssueEnv) -> Option<OwnedSemaphorePermit> {
-    tokio::select! {
-        // An error means the semaphore was closed: the run is shutting down.
-        permit = env.slots.clone().acquire_owned() => permit.ok(),
-        _ = env.stop.reached(StopLevel::Graceful) => None,
-    }
-}
-
-/// What a new worker may do.
-pub enum Admitted {
-    /// Go: the slot is held until the worker exits.
-    Slot(OwnedSemaphorePermit),
-    /// The run is shutting down.
-    Stopped,
-    /// The budget cap says no; the issue waits where it is.
-    Held(IssueOutcome),
-}
-
-/// A worker slot, granted only while the budget allows one more worker.
-pub async fn admit(env: &IssueEnv) -> Result<Admitted, FlowError> {
-    let Some(permit) = acquire_slot(env).await else {
-        return Ok(Admitted::Stopped);
-    };
-    Ok(match env.ctx.budget.admit(env).await? {
-        Admission::Go => Admitted::Slot(permit),
-        Admission::Stopped => Admitted::Held(IssueOutcome::BudgetSpent),
-        Admission::Unanswered(why) => {
-            env.note(format!("the budget cap is spent and {why}"));
-            Admitted::Held(IssueOutcome::AwaitingHuman {
-                question: "raise the budget cap?".into(),
-            })
-        }
-        Admission::Interrupted => Admitted::Stopped,
-    })
-}
-
-/// Runs the worker while holding `permit`, which is released when it exits:
+/// Runs the worker while holding `slot`, which is given back when it exits:
 /// continuing the issue's interrupted session of the same kind if there is
 /// one (and starting afresh if that fails), else from the start.
-pub async fn run_in_slot(
-    env: &IssueEnv,
-    launch: Launch,
-    permit: OwnedSemaphorePermit,
-) -> Result<WorkerRun, FlowError> {
-    let session = env
+pub async fn run(cx: &IssueCtx, launch: Launch, slot: Held) -> Result<WorkerRun, Crash> {
+    let session = cx
+        .store
         .row()
         .await?
         .session
         .filter(|s| s.kind == launch.kind.as_str());
     let mut outcome = match &session {
         Some(session) => {
-            env.note(format!(
+            cx.note(format!(
                 "continuing the interrupted {} session {}",
                 launch.kind.as_str(),
                 session.id
             ));
-            run_once(env, &launch, Some(&session.id)).await?
+            run_once(cx, &launch, Some(&session.id)).await?
         }
-        None => run_once(env, &launch, None).await?,
+        None => run_once(cx, &launch, None).await?,
     };
     if let Some(session) = &session
         && resume_failed(&outcome)
     {
-        env.note(format!(
+        cx.note(format!(
             "could not continue session {} ({}); starting the {} worker afresh",
             session.id,
             resume_failure(&outcome),
             launch.kind.as_str()
         ));
-        set_session(env, None).await?;
-        outcome = run_once(env, &launch, None).await?;
+        cx.store.set_session(None).await?;
+        outcome = run_once(cx, &launch, None).await?;
     }
     // Only now may the next worker start: it must see this one's cost.
-    drop(permit);
+    drop(slot);
     Ok(match outcome.exit {
         WorkerExit::Stopped => WorkerRun::Stopped,
         _ => WorkerRun::Finished(Box::new(outcome)),
@@ -154,34 +109,34 @@ fn resume_failure(outcome: &WorkerOutcome) -> String {
 /// end. A CLI that refuses the event stream's flags is run again without
 /// them, and so is every later worker of the run (said once).
 async fn run_once(
-    env: &IssueEnv,
+    cx: &IssueCtx,
     launch: &Launch,
     session: Option<&str>,
-) -> Result<WorkerOutcome, FlowError> {
-    let argv = launch_argv(env, launch, session);
-    if env.ctx.stream_refused() {
-        return run_argv(env, launch, plain::without_stream(argv)).await;
+) -> Result<WorkerOutcome, Crash> {
+    let argv = launch_argv(cx, launch, session);
+    if cx.run.stream_refused() {
+        return run_argv(cx, launch, plain::without_stream(argv)).await;
     }
     let streamed = plain::asks_for_stream(&argv);
-    let outcome = run_argv(env, launch, argv.clone()).await?;
+    let outcome = run_argv(cx, launch, argv.clone()).await?;
     if !streamed || !plain::refused_stream(&outcome) {
         return Ok(outcome);
     }
-    if env.ctx.refuse_stream() {
-        env.note(
+    if cx.run.refuse_stream() {
+        cx.note(
             "the worker CLI refused `--output-format stream-json --verbose`: running this and every later \
              worker with plain output (no live activity, cost unknown); set the worker commands to plain \
              output to skip this",
         );
     }
-    run_argv(env, launch, plain::without_stream(argv)).await
+    run_argv(cx, launch, plain::without_stream(argv)).await
 }
 
 /// The argv of a fresh worker, or of one continuing `session`.
-fn launch_argv(env: &IssueEnv, launch: &Launch, session: Option<&str>) -> Vec<String> {
+fn launch_argv(cx: &IssueCtx, launch: &Launch, session: Option<&str>) -> Vec<String> {
     let (template, vars) = match session {
         Some(id) => (
-            &env.ctx.settings.worker.resume_command,
+            &cx.run.settings.worker.resume_command,
             Vars {
                 session: Some(id.to_string()),
                 prompt: Some(CONTINUE_PROMPT.to_string()),
@@ -193,56 +148,56 @@ fn launch_argv(env: &IssueEnv, launch: &Launch, session: Option<&str>) -> Vec<St
     ArgvTemplate::new(template.iter().cloned()).expand(&vars)
 }
 
-/// Spawns `argv` and follows the worker to its end.
+/// Spawns `argv` and follows the worker to its end. The launch is an
+/// effect: its mark is recorded before the spawn, the process after.
 async fn run_argv(
-    env: &IssueEnv,
+    cx: &IssueCtx,
     launch: &Launch,
     argv: Vec<String>,
-) -> Result<WorkerOutcome, FlowError> {
-    let settings = &env.ctx.settings.worker;
-    let log_path = env.ctx.log_path(&launch.log_name);
+) -> Result<WorkerOutcome, Crash> {
+    let settings = &cx.run.settings.worker;
+    let log_path = cx.run.log_path(&launch.log_name);
     let fitted = prompt::fit(argv, &prompt::spill_path(&log_path)).map_err(|e| {
-        FlowError::Other(format!(
+        Crash::Bug(format!(
             "write the worker's prompt file next to {}: {e}",
             log_path.display()
         ))
     })?;
+    let mark = worker::new_mark();
     let spec = WorkerSpec {
         kind: launch.kind,
-        issue: env.issue,
+        issue: cx.issue,
         argv: fitted.argv,
         cwd: launch.cwd.clone(),
-        env: [env.ctx.worker_env.set.clone(), launch.env.clone()].concat(),
-        env_remove: env.ctx.worker_env.remove.clone(),
+        env: [cx.run.worker_env.set.clone(), launch.env.clone()].concat(),
+        env_remove: cx.run.worker_env.remove.clone(),
         stdin: fitted.stdin,
+        mark: mark.clone(),
         log_path,
         wall_timeout: settings.timeout.get(),
         stall_timeout: settings.stall_timeout.get(),
         grace: settings.grace.get(),
     };
     let log = spec.log_path.display().to_string();
+    cx.store.worker_intent(mark).await?;
+    crashpoint("worker", Boundary::Intent);
     let running = worker::spawn(spec)?;
+    crashpoint("worker", Boundary::Done);
     let identity = running.identity();
-    let (run, issue) = (env.ctx.run_id, env.issue);
-    env.store(RecordWorker {
-        run,
-        issue,
-        worker: identity,
-        mark: running.mark().to_string(),
-    })
-    .await?;
+    cx.store.record_worker(identity).await?;
+    crashpoint("worker", Boundary::Confirmed);
     let kind = launch.kind.as_str();
-    env.note(format!(
+    cx.note(format!(
         "{kind} worker started (pid {}, log {log})",
         identity.pid
     ));
-    env.doing(format!("{kind} worker running (pid {})", identity.pid));
+    cx.doing(format!("{kind} worker running (pid {})", identity.pid));
     let (tx, updates) = unbounded_channel();
-    let wait = running.wait(env.stop.clone(), Some(tx));
-    let outcome = follow(env, launch.kind, wait, updates).await?;
-    env.doing(format!("{kind} worker {}", outcome.exit));
-    env.store(ClearWorker { run, issue }).await?;
-    record_end(env, launch.kind, &outcome).await?;
+    let wait = running.wait(cx.stop.clone(), Some(tx));
+    let outcome = follow(cx, launch.kind, wait, updates).await?;
+    cx.doing(format!("{kind} worker {}", outcome.exit));
+    cx.store.clear_worker().await?;
+    record_end(cx, launch.kind, &outcome).await?;
     Ok(outcome)
 }
 
@@ -250,11 +205,11 @@ async fn run_argv(
 /// once (a crash may follow), the activity for the live view and, every
 /// `ACTIVITY_EVERY`, for `status`.
 async fn follow(
-    env: &IssueEnv,
+    cx: &IssueCtx,
     kind: WorkerKind,
     wait: impl Future<Output = WorkerOutcome>,
     mut updates: UnboundedReceiver<WorkerUpdate>,
-) -> Result<WorkerOutcome, FlowError> {
+) -> Result<WorkerOutcome, Crash> {
     tokio::pin!(wait);
     let mut last_saved: Option<Instant> = None;
     loop {
@@ -263,12 +218,12 @@ async fn follow(
             Some(update) = updates.recv() => match update {
                 WorkerUpdate::Session(id) => {
                     let session = SessionRef { id, kind: kind.as_str().into() };
-                    set_session(env, Some(session)).await?;
+                    cx.store.set_session(Some(session)).await?;
                 }
                 WorkerUpdate::Activity(activity) => {
-                    env.doing(format!("{}: {}", kind.as_str(), activity.describe()));
+                    cx.doing(format!("{}: {}", kind.as_str(), activity.describe()));
                     if last_saved.is_none_or(|t| t.elapsed() >= ACTIVITY_EVERY) {
-                        save_activity(env, &activity).await?;
+                        save_activity(cx, &activity).await?;
                         last_saved = Some(Instant::now());
                     }
                 }
@@ -277,42 +232,26 @@ async fn follow(
     }
 }
 
-async fn save_activity(env: &IssueEnv, activity: &Activity) -> Result<(), FlowError> {
-    let activity = serde_json::to_value(activity).map_err(|e| FlowError::Other(e.to_string()))?;
-    env.store(SetActivity {
-        run: env.ctx.run_id,
-        issue: env.issue,
-        activity,
-    })
-    .await
-}
-
-async fn set_session(env: &IssueEnv, session: Option<SessionRef>) -> Result<(), FlowError> {
-    env.store(SetSession {
-        run: env.ctx.run_id,
-        issue: env.issue,
-        session,
-    })
-    .await
+async fn save_activity(cx: &IssueCtx, activity: &Activity) -> Result<(), Crash> {
+    let activity = serde_json::to_value(activity).map_err(|e| Crash::Bug(e.to_string()))?;
+    cx.store.set_activity(activity).await
 }
 
 /// After a worker ends: its cost, and its session — kept for the next worker
 /// when this one was cut off, forgotten once it finished its work.
-async fn record_end(
-    env: &IssueEnv,
-    kind: WorkerKind,
-    outcome: &WorkerOutcome,
-) -> Result<(), FlowError> {
-    let (run, issue) = (env.ctx.run_id, env.issue);
+async fn record_end(cx: &IssueCtx, kind: WorkerKind, outcome: &WorkerOutcome) -> Result<(), Crash> {
+    // The CLI reports a session's cost so far, earlier interrupted runs of
+    // it included; a session is forgotten once it reports, so each cost is
+    // recorded once.
     if let Some(usd) = outcome.cost_usd() {
-        let totals = env.store(AddCost { run, issue, usd }).await?;
-        env.ctx.budget.record(totals.run_usd).await;
+        let totals = cx.store.add_cost(usd).await?;
+        cx.coord.spent(totals.run_usd);
     }
     if outcome.activity.result.is_some() {
-        set_session(env, None).await?;
+        cx.store.set_session(None).await?;
     }
-    if !outcome.activity.is_stream() && env.ctx.first_plain_worker() {
-        env.note(format!(
+    if !outcome.activity.is_stream() && cx.run.first_plain_worker() {
+        cx.note(format!(
             "the {} worker printed no Claude stream-json events, so its live activity and cost are \
              unknown (and the budget cap cannot count it); this is said once per run",
             kind.as_str()
@@ -321,7 +260,7 @@ async fn record_end(
     if let Some(result) = &outcome.activity.result
         && result.is_error
     {
-        env.note(format!(
+        cx.note(format!(
             "the agent reported an error: {}",
             result
                 .summary
@@ -335,11 +274,11 @@ async fn record_end(
 
 /// The environment every worker gets on top of ours: which issue, branch and
 /// repository it works on.
-pub fn worker_env(env: &IssueEnv, branch: &str) -> Vec<(String, String)> {
+pub fn worker_env(cx: &IssueCtx, branch: &str) -> Vec<(String, String)> {
     vec![
-        ("AUTO_MILESTONE_ISSUE".into(), env.issue.0.to_string()),
+        ("AUTO_MILESTONE_ISSUE".into(), cx.issue.0.to_string()),
         ("AUTO_MILESTONE_BRANCH".into(), branch.to_string()),
-        ("AUTO_MILESTONE_REPO".into(), env.ctx.repo.to_string()),
-        ("AUTO_MILESTONE_RUN".into(), env.ctx.run_id.to_string()),
+        ("AUTO_MILESTONE_REPO".into(), cx.run.repo.to_string()),
+        ("AUTO_MILESTONE_RUN".into(), cx.run.run_id.to_string()),
     ]
 }

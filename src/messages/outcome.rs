@@ -1,7 +1,6 @@
-//! How an issue, and a whole run, can end — the vocabulary the actors report
-//! in and the command line turns into an exit code.
+//! How an issue, and a whole run, can end: the vocabulary the actors report
+//! in (plain data; `run` turns it into the process's exit code).
 
-use crate::cli::exit::Exit;
 use crate::ids::{IssueNumber, PrNumber};
 
 /// Why the run is being stopped before its end.
@@ -11,15 +10,8 @@ pub enum StopCause {
     Terminate,
     /// SIGINT (Ctrl-C).
     Interrupt,
-}
-
-impl StopCause {
-    pub fn exit(self) -> Exit {
-        match self {
-            StopCause::Terminate => Exit::Terminated,
-            StopCause::Interrupt => Exit::Interrupted,
-        }
-    }
+    /// The run cannot go on safely (the checkpoint failed).
+    Fault,
 }
 
 /// Where an issue's actor left the issue.
@@ -69,19 +61,4 @@ pub enum RunEnd {
     Stuck(Vec<IssueNumber>),
     /// The budget cap is spent and a human said stop; resumable with a higher cap.
     BudgetSpent(Vec<IssueNumber>),
-}
-
-impl RunEnd {
-    pub fn exit(&self) -> Exit {
-        use crate::checkpoint::RunStatus;
-        match self {
-            RunEnd::Finished(RunStatus::Completed) => Exit::Success,
-            RunEnd::Finished(RunStatus::Partial) => Exit::Partial,
-            RunEnd::Finished(_) => Exit::Failure,
-            RunEnd::Stopped(cause) => cause.exit(),
-            RunEnd::AwaitingHuman(_) | RunEnd::Stuck(_) | RunEnd::BudgetSpent(_) => {
-                Exit::AwaitingHuman
-            }
-        }
-    }
 }

@@ -32,7 +32,7 @@ pub fn links_issue(body: &str, repo: &RepoSlug, issue: IssueNumber) -> bool {
 
 /// The issue's PR among the PRs of its branches: linked before unlinked,
 /// open before merged, newest first. A PR closed without merging is someone's
-/// decision, never picked up again.
+/// decision, never picked up again (see [`closed_pull`]).
 pub fn pick_pull<'a>(
     pulls: &'a [PullRequest],
     repo: &RepoSlug,
@@ -48,6 +48,19 @@ pub fn pick_pull<'a>(
         .filter(|p| p.state == ItemState::Open || p.merged)
         .max_by_key(|p| rank(p))
         .map(|p| (p, links_issue(&p.body, repo, issue)))
+}
+
+/// The newest PR of the issue's branches that a person closed without
+/// merging, when no open or merged one exists: the branch is not to be
+/// revived with a new PR.
+pub fn closed_pull(pulls: &[PullRequest]) -> Option<&PullRequest> {
+    if pulls.iter().any(|p| p.state == ItemState::Open || p.merged) {
+        return None;
+    }
+    pulls
+        .iter()
+        .filter(|p| p.state == ItemState::Closed && !p.merged)
+        .max_by_key(|p| p.number)
 }
 
 #[cfg(test)]
@@ -101,6 +114,8 @@ mod tests {
             base_ref: BranchName("main".into()),
             html_url: String::new(),
             mergeable_state: None,
+            merged_by: None,
+            merge_commit_sha: None,
         }
     }
 
@@ -115,6 +130,14 @@ mod tests {
         assert_eq!((picked.number, linked), (PrNumber(22), true));
         let only_closed = [pr(21, "Closes #12", ItemState::Closed, false)];
         assert!(pick_pull(&only_closed, &repo(), IssueNumber(12)).is_none());
+        assert_eq!(
+            closed_pull(&only_closed).map(|p| p.number),
+            Some(PrNumber(21))
+        );
+        assert!(
+            closed_pull(&pulls).is_none(),
+            "an open PR wins over a closed one"
+        );
     }
 
     #[test]

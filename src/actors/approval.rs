@@ -3,20 +3,28 @@
 //! approver). Its handlers forward each message to the engine together with
 //! the reply sender actix gave them, so the engine answers when the human
 //! does, and an `Ask` whose caller stopped waiting is noticed.
+//!
+//! Restart kind: temporary (`RestartPolicy::approvals` documents why). Its
+//! parent, the milestone supervisor, is told if the engine ends while the
+//! actor lives, and stops the run: a second engine would read the terminal
+//! beside the first or poll Telegram again, which a resume does cleanly
+//! (every question and the Telegram offset are in the checkpoint).
 
 use actix::dev::{MessageResponse, OneshotSender};
-use actix::{Actor, Context, Handler, Message};
+use actix::{Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, Recipient, WrapFuture};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 
 use crate::approval::engine::{self, ApprovalConfig, Command};
-use crate::messages::approval::{Ask, Notify, Withdraw};
+use crate::messages::approval::{Ask, Notify, SetParent, Withdraw};
+use crate::messages::ApprovalFailed;
 
 pub struct ApprovalActor {
     commands: UnboundedSender<Command>,
     /// Taken when the actor starts.
     pending: Option<(ApprovalConfig, UnboundedReceiver<Command>)>,
-    engine: Option<JoinHandle<()>>,
+    engine: Option<AbortHandle>,
+    parent: Option<Recipient<ApprovalFailed>>,
 }
 
 impl ApprovalActor {
@@ -26,6 +34,7 @@ impl ApprovalActor {
             commands,
             pending: Some((config, rx)),
             engine: None,
+            parent: None,
         }
     }
 }
@@ -33,10 +42,25 @@ impl ApprovalActor {
 impl Actor for ApprovalActor {
     type Context = Context<Self>;
 
-    fn started(&mut self, _ctx: &mut Context<Self>) {
-        if let Some((config, rx)) = self.pending.take() {
-            self.engine = Some(engine::start(config, rx));
-        }
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let Some((config, rx)) = self.pending.take() else {
+            return;
+        };
+        let handle = engine::start(config, rx);
+        self.engine = Some(handle.abort_handle());
+        // The engine ends only when the actor does; ending before is a failure.
+        ctx.spawn(async move { handle.await }.into_actor(self).map(|ended, act, ctx| {
+            let reason = match ended {
+                Ok(()) => "the approval engine stopped".to_string(),
+                Err(e) => format!("the approval engine failed: {e}"),
+            };
+            tracing::error!(%reason, "nobody can be asked any more");
+            if let Some(parent) = &act.parent {
+                parent.do_send(ApprovalFailed { reason });
+            }
+            act.engine = None;
+            ctx.stop();
+        }));
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
@@ -51,6 +75,14 @@ impl Drop for ApprovalActor {
         if let Some(engine) = self.engine.take() {
             engine.abort();
         }
+    }
+}
+
+impl Handler<SetParent> for ApprovalActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetParent, _ctx: &mut Context<Self>) {
+        self.parent = Some(msg.parent);
     }
 }
 

@@ -27,8 +27,9 @@ use crate::ids::IssueNumber;
 use crate::issue::effects::{Refusal, SlotFor};
 use crate::issue::stored::Change;
 use crate::messages::checkpoint::{ChangeIssue, LoadIssues, SetBudget, SetRunStatus};
+use crate::messages::approval::SetParent;
 use crate::messages::{
-    Ask, CostRecorded, IssueActivity, IssueEnded, IssueEscalated, IssueNoted, IssueOutcome,
+    ApprovalFailed, Ask, CostRecorded, IssueActivity, IssueEnded, IssueEscalated, IssueNoted, IssueOutcome,
     IssueProgressed, MergeTurn, Notify, ReleaseMergeTurn, ReleaseSlot, RequestMergeTurn,
     RequestSlot, RunEnd, Shutdown, SlotGrant, StartIssue, Stop, StopCause, Withdraw,
 };
@@ -409,7 +410,21 @@ impl Actor for MilestoneSupervisor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.approvals.do_send(SetParent {
+            parent: ctx.address().recipient(),
+        });
         self.dispatch(ctx);
+    }
+}
+
+impl Handler<ApprovalFailed> for MilestoneSupervisor {
+    type Result = ();
+
+    /// The approval actor is temporary: its failure stops the run, which a
+    /// resume takes up with every question still in the checkpoint.
+    fn handle(&mut self, msg: ApprovalFailed, ctx: &mut Context<Self>) {
+        tracing::error!(reason = %msg.reason, "the approval actor failed; stopping the run");
+        self.stop(StopCause::Fault, false, ctx);
     }
 }
 

@@ -37,3 +37,11 @@ pub struct Withdraw {
 pub struct Notify {
     pub text: String,
 }
+
+/// Command: report a failure of the engine to `parent` (the milestone
+/// supervisor, once the tree is up; the planning gate runs without one).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetParent {
+    pub parent: actix::Recipient<super::milestone::ApprovalFailed>,
+}

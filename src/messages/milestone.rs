@@ -130,3 +130,11 @@ pub struct CostRecorded {
     pub issue: IssueNumber,
     pub run_total: f64,
 }
+
+/// Fact: the approval actor's engine ended while the run needed it: nobody
+/// can be asked any more.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ApprovalFailed {
+    pub reason: String,
+}

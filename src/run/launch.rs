@@ -17,7 +17,8 @@ use crate::actors::{
 use crate::cli::exit::Exit;
 use crate::context::RunContext;
 use crate::coord::BudgetGate;
-use crate::issue::effects::IssueCtx;
+use crate::issue::effects::git_workspace::GitWorkspace;
+use crate::issue::effects::{IssueCtx, Subprocesses};
 use crate::messages::{Notify, RunEnd};
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
@@ -151,6 +152,8 @@ fn actor_factory(
                 supervisor: supervisor.clone(),
                 issue,
             }),
+            workspace: Arc::new(GitWorkspace { run: ctx.clone() }),
+            launcher: Arc::new(Subprocesses),
             stop: StopSignal::new(),
         };
         IssueActorParts {

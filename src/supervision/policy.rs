@@ -99,21 +99,15 @@ impl RestartPolicy {
         }
     }
 
-    /// The approval actor: restarted after it fails (it re-attaches the open
-    /// questions from the checkpoint), at most 3 times a minute; past that
-    /// the run stops, resumable, rather than go on with nobody to ask.
+    /// The approval actor: never restarted. A second engine would read the
+    /// terminal beside the first, or poll Telegram again from an offset the
+    /// first may have moved; a resume does the same cleanly, with every
+    /// question and the offset in the checkpoint. So its failure stops the
+    /// run (resumable), rather than go on with nobody to ask.
     pub fn approvals() -> Self {
         RestartPolicy {
-            kind: RestartKind::Transient,
-            strategy: Strategy::OneForOne,
-            intensity: Intensity {
-                max_restarts: 3,
-                within: Duration::from_secs(60),
-            },
-            backoff: Backoff {
-                first: Duration::from_millis(500),
-                max: Duration::from_secs(5),
-            },
+            kind: RestartKind::Temporary,
+            ..RestartPolicy::checkpoint()
         }
     }
 
@@ -215,7 +209,7 @@ mod tests {
         assert_eq!((ms(1), ms(2), ms(3)), (200, 400, 800));
         assert_eq!(p.backoff(30), p.backoff.max);
         assert_eq!(RestartPolicy::checkpoint().kind, RestartKind::Temporary);
-        assert_eq!(RestartPolicy::approvals().kind, RestartKind::Transient);
+        assert_eq!(RestartPolicy::approvals().kind, RestartKind::Temporary);
     }
 
     #[test]

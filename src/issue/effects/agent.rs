@@ -181,7 +181,7 @@ async fn run_argv(
     let log = spec.log_path.display().to_string();
     cx.store.worker_intent(mark).await?;
     crashpoint("worker", Boundary::Intent);
-    let running = worker::spawn(spec)?;
+    let running = cx.launcher.spawn(spec)?;
     crashpoint("worker", Boundary::Done);
     let identity = running.identity();
     cx.store.record_worker(identity).await?;

@@ -4,8 +4,6 @@
 //! worktree (or the checkout, in sequential mode), and reports whether it
 //! pushed.
 
-use std::path::PathBuf;
-
 use crate::github::PullRequest;
 use crate::ids::{CommitSha, PrNumber};
 use crate::issue::machine::Event;
@@ -13,7 +11,7 @@ use crate::review;
 use crate::worker::{Vars, WorkerKind};
 
 use super::agent::{self, Launch, WorkerRun};
-use super::work::{create_worktree, take_slot};
+use super::work::take_slot;
 use super::{Crash, IssueCtx, Performed};
 
 /// Why a fix worker runs, and what it is told.
@@ -89,7 +87,7 @@ pub async fn run_fix(cx: &IssueCtx, pr: PrNumber, fix: Fix) -> Result<Performed,
     };
     let pull = cx.run.gh.get_pull(pr).await?;
     let before = pull.head_sha.clone();
-    let cwd = match pr_workdir(cx, &pull).await? {
+    let cwd = match cx.workspace.pr_dir(cx.issue, &pull.head_ref, &*cx.store).await? {
         Ok(cwd) => cwd,
         Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
     };
@@ -112,43 +110,4 @@ pub async fn run_fix(cx: &IssueCtx, pr: PrNumber, fix: Fix) -> Result<Performed,
     Ok(Performed::Event(Event::Review(
         review::Event::FixFinished { pushed },
     )))
-}
-
-/// The directory a fix worker runs in, on the PR's branch at its pushed head;
-/// `Err(reason)` when the shared checkout has uncommitted work.
-async fn pr_workdir(cx: &IssueCtx, pull: &PullRequest) -> Result<Result<PathBuf, String>, Crash> {
-    let run = &cx.run;
-    let branch = &pull.head_ref;
-    run.git.fetch("origin", &[branch.0.as_str()]).await?;
-    let start = format!("origin/{}", branch.0);
-    if !run.uses_worktrees() {
-        let dirty = run.git.uncommitted_changes().await?;
-        if !dirty.is_empty() {
-            return Ok(Err(format!(
-                "the checkout has uncommitted changes ({}); commit or stash them, then --resume",
-                dirty.join(", ")
-            )));
-        }
-        run.git.switch_reset(branch, &start).await?;
-        return Ok(Ok(run.root.clone()));
-    }
-    let path = run.worktree_for(cx.issue);
-    let known = run.git.worktree_list().await?;
-    if known.iter().any(|w| w.path == path) {
-        let here = crate::git::Git::new(&path);
-        if !here.uncommitted_changes().await?.is_empty() {
-            return Ok(Err(format!(
-                "worktree {} has uncommitted changes",
-                path.display()
-            )));
-        }
-        here.switch_reset(branch, &start).await?;
-        return Ok(Ok(path));
-    }
-    let path = create_worktree(cx, branch, &start).await?;
-    // An older local branch of that name is checked out as it was; bring it to the PR head.
-    crate::git::Git::new(&path)
-        .switch_reset(branch, &start)
-        .await?;
-    Ok(Ok(path))
 }

@@ -3,7 +3,7 @@
 //! issue closed. A fresh start, a resume and a restart all look the same
 //! way, so nothing is ever done twice.
 
-use crate::git::{branch_for_issue, issue_branch_match};
+use crate::git::branch_for_issue;
 use crate::github::{ItemState, PullRequest};
 use crate::ids::{BranchName, PrNumber};
 use crate::issue::link::{closed_pull, pick_pull};
@@ -44,7 +44,7 @@ pub async fn locate(cx: &IssueCtx) -> Result<Performed, Crash> {
             by,
         }));
     }
-    if let Some(branch) = first_with_commits(cx, branches).await? {
+    if let Some(branch) = cx.workspace.with_commits(branches).await? {
         return Ok(found(Found::Branch { branch }));
     }
     let issue = cx.run.gh.get_issue(cx.issue).await?;
@@ -100,22 +100,13 @@ pub async fn closed_by(cx: &IssueCtx, pr: PrNumber) -> Result<Option<String>, Cr
     Ok(issue.and_then(|i| i.closed_by))
 }
 
-/// Branches on origin named for this issue (`<kind>/issue-<N>` or
-/// `<kind>/issue-<N>-...`), the one recorded in the checkpoint first.
+/// Origin's branches named for this issue, the one recorded in the
+/// checkpoint first.
 async fn issue_branches(
     cx: &IssueCtx,
     recorded: Option<&BranchName>,
 ) -> Result<Vec<BranchName>, Crash> {
-    let kinds = &cx.run.settings.branch_kinds;
-    let mut branches: Vec<BranchName> = cx
-        .run
-        .git
-        .ls_remote_heads("origin")
-        .await?
-        .into_iter()
-        .map(|(branch, _)| branch)
-        .filter(|b| issue_branch_match(&b.0, cx.issue, kinds))
-        .collect();
+    let mut branches = cx.workspace.issue_branches(cx.issue).await?;
     if let Some(recorded) = recorded
         && let Some(pos) = branches.iter().position(|b| b == recorded)
     {
@@ -123,31 +114,4 @@ async fn issue_branches(
         branches.insert(0, first);
     }
     Ok(branches)
-}
-
-/// The first of `branches` with commits the base does not have; one fetch
-/// brings the base and every branch.
-async fn first_with_commits(
-    cx: &IssueCtx,
-    branches: Vec<BranchName>,
-) -> Result<Option<BranchName>, Crash> {
-    if branches.is_empty() {
-        return Ok(None);
-    }
-    let base = &cx.run.base.0;
-    let git = &cx.run.git;
-    let mut refspecs = vec![base.as_str()];
-    refspecs.extend(branches.iter().map(|b| b.0.as_str()));
-    git.fetch("origin", &refspecs).await?;
-    let base_ref = format!("origin/{base}");
-    for branch in branches {
-        if git
-            .commits_ahead(&base_ref, &format!("origin/{}", branch.0))
-            .await?
-            > 0
-        {
-            return Ok(Some(branch));
-        }
-    }
-    Ok(None)
 }

@@ -14,6 +14,7 @@ mod agent;
 pub mod crash;
 mod crashpoint;
 mod fixes;
+pub mod git_workspace;
 mod locate;
 mod open_pr;
 mod plain;
@@ -22,6 +23,7 @@ mod review;
 mod tidy;
 mod truth;
 mod work;
+pub mod workspace;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +37,7 @@ use super::machine::{Action, Event, IssueMachine};
 pub use crash::Crash;
 pub use crashpoint::{Boundary, crashpoint};
 pub use ports::{Coordinator, Held, Human, IssueStore, Refusal, SlotFor};
+pub use workspace::{Launcher, Running, Subprocesses, Tidied, Waiting, Workspace};
 pub use review::describe as describe_review;
 
 /// Everything one issue's effects work with.
@@ -45,6 +48,10 @@ pub struct IssueCtx {
     pub store: Arc<dyn IssueStore>,
     pub human: Arc<dyn Human>,
     pub coord: Arc<dyn Coordinator>,
+    /// Where workers run, and origin's branches.
+    pub workspace: Arc<dyn Workspace>,
+    /// How workers run.
+    pub launcher: Arc<dyn Launcher>,
     /// Asked for by the supervisor; every wait listens.
     pub stop: StopSignal,
 }

@@ -18,48 +18,21 @@ pub async fn tidy(cx: &IssueCtx, pr: PrNumber, branch: &BranchName) -> Result<Pe
         cx.note(format!("could not delete branch {branch}: {e}"));
     }
     crashpoint("delete_branch", Boundary::Done);
-    if cx.run.uses_worktrees() {
-        remove_worktree(cx).await?;
+    // The shared checkout moves only under a slot, never under a running worker.
+    let _slot = if cx.workspace.shares_checkout() {
+        match cx.coord.slot(SlotFor::Checkout).await {
+            Ok(slot) => Some(slot),
+            Err(_) => return Ok(Performed::Event(Event::Tidied)),
+        }
     } else {
-        update_checkout(cx).await?;
+        None
+    };
+    let tidied = cx.workspace.tidy(cx.issue).await?;
+    for note in tidied.notes {
+        cx.note(note);
+    }
+    if let Some(path) = tidied.removed {
+        cx.store.worktree_removed(path).await?;
     }
     Ok(Performed::Event(Event::Tidied))
-}
-
-/// The shared checkout moves only under a slot, never under a running worker.
-async fn update_checkout(cx: &IssueCtx) -> Result<(), Crash> {
-    let Ok(_slot) = cx.coord.slot(SlotFor::Checkout).await else {
-        return Ok(());
-    };
-    let run = &cx.run;
-    if run.git.uncommitted_changes().await?.is_empty() {
-        run.git.checkout(&run.base).await?;
-        run.git.pull_ff_only("origin", &run.base).await?;
-    }
-    Ok(())
-}
-
-/// Removes the issue's worktree unless it holds work nobody committed
-/// (changed or untracked files).
-async fn remove_worktree(cx: &IssueCtx) -> Result<(), Crash> {
-    let run = &cx.run;
-    let path = run.worktree_for(cx.issue);
-    if !path.exists() {
-        return Ok(());
-    }
-    let left = crate::git::Git::new(&path).work_left().await?;
-    if !left.is_empty() {
-        cx.note(format!(
-            "kept worktree {}: it has {}",
-            path.display(),
-            left.describe()
-        ));
-        return Ok(());
-    }
-    // Without force, so git refuses if work appeared since the look above.
-    if let Err(e) = run.git.worktree_remove(&path).await {
-        cx.note(format!("kept worktree {}: {e}", path.display()));
-        return Ok(());
-    }
-    cx.store.worktree_removed(path).await
 }

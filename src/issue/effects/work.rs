@@ -1,9 +1,6 @@
 //! The implementing worker: take a worker slot (the budget must allow it),
-//! prepare the issue's working directory (the checkout in sequential mode,
-//! on an up-to-date base; a worktree from fresh `origin/<base>` otherwise),
-//! run the worker, and report how it ended. What it left is looked for next.
-
-use std::path::PathBuf;
+//! have the workspace prepare the issue's working directory, run the
+//! worker, and report how it ended. What it left is looked for next.
 
 use crate::ids::BranchName;
 use crate::issue::machine::{Event, Hold, WorkerReport};
@@ -18,11 +15,9 @@ pub async fn implement(cx: &IssueCtx, branch: &BranchName) -> Result<Performed, 
         Ok(slot) => slot,
         Err(performed) => return Ok(performed),
     };
-    let Some(cwd) = prepare_workdir(cx, branch).await? else {
-        let reason = "the checkout has uncommitted changes; commit or stash them, then run again with --resume";
-        return Ok(Performed::Event(Event::Blocked {
-            reason: reason.into(),
-        }));
+    let cwd = match cx.workspace.issue_dir(cx.issue, branch, &*cx.store).await? {
+        Ok(cwd) => cwd,
+        Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
     };
     let vars = Vars {
         issue: Some(cx.issue),
@@ -65,44 +60,4 @@ pub fn report(outcome: &WorkerOutcome) -> WorkerReport {
         succeeded: outcome.exit.succeeded(),
         log: outcome.log_path.display().to_string(),
     }
-}
-
-/// The worker's working directory, or `None` when the checkout is dirty.
-async fn prepare_workdir(cx: &IssueCtx, branch: &BranchName) -> Result<Option<PathBuf>, Crash> {
-    let run = &cx.run;
-    let base = &run.base;
-    if !run.uses_worktrees() {
-        // The spec's sequential mode: the worker starts from an up-to-date base.
-        if !run.git.uncommitted_changes().await?.is_empty() {
-            return Ok(None);
-        }
-        run.git.checkout(base).await?;
-        run.git.pull_ff_only("origin", base).await?;
-        return Ok(Some(run.root.clone()));
-    }
-    let path = run.worktree_for(cx.issue);
-    let known = run.git.worktree_list().await?;
-    if known.iter().any(|w| w.path == path) {
-        cx.note(format!("reusing worktree {}", path.display()));
-        return Ok(Some(path));
-    }
-    // A dependent must start from a base that already has its blockers' merges.
-    run.git.fetch("origin", &[base.0.as_str()]).await?;
-    let path = create_worktree(cx, branch, &format!("origin/{}", base.0)).await?;
-    Ok(Some(path))
-}
-
-/// Creates the issue's worktree on `branch` from `start`, recording it
-/// first: cleanup removes the worktrees a run recorded, and only those.
-pub async fn create_worktree(
-    cx: &IssueCtx,
-    branch: &BranchName,
-    start: &str,
-) -> Result<PathBuf, Crash> {
-    let path = cx.run.worktree_for(cx.issue);
-    cx.store
-        .record_worktree(path.clone(), branch.clone())
-        .await?;
-    cx.run.git.worktree_add(&path, branch, start).await?;
-    Ok(path)
 }

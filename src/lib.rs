@@ -17,7 +17,6 @@ pub mod plan;
 pub mod progress;
 pub mod review;
 pub mod run;
-pub mod sandbox;
 pub mod schedule;
 pub mod simworker;
 pub mod status;

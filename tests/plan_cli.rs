@@ -11,9 +11,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use auto_milestone::github::ItemState;
-use auto_milestone::ids::IssueNumber;
-use auto_milestone::sandbox::{Fault, IssueSpec, PullSpec, RepoHandle, Route, Sandbox};
+use gh_sandbox::{Fault, IssueNumber, IssueSpec, ItemState, PullSpec, RepoHandle, Route, Sandbox};
 use serde_json::{Value, json};
 use support::cli::{Cli, Output};
 

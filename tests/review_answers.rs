@@ -7,8 +7,8 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
-use auto_milestone::github::ItemState;
-use auto_milestone::sandbox::CiScript;
+use gh_sandbox::CiScript;
+use gh_sandbox::ItemState;
 use support::world::{Human, MILESTONE, Prompt, World, sim_text_argv, text};
 
 /// Feedback a shell would mangle: quotes, a command substitution, backticks,

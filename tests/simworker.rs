@@ -12,12 +12,13 @@ use auto_milestone::github::auth::Token;
 use auto_milestone::github::retry::RetryPolicy;
 use auto_milestone::github::{GitHubApi, OctoGitHub};
 use auto_milestone::ids::{CommitSha, IssueNumber, RepoSlug};
-use auto_milestone::sandbox::{CiScript, IssueSpec, PullInfo, RepoHandle, Sandbox};
 use auto_milestone::simworker::{
     self, Console, EXIT_AFTER_PR, EXIT_CRASH, EXIT_SETUP, Mode, SimArgs, SimEnv, TraceEvent,
     Transcript, trace,
 };
+use gh_sandbox::{CiScript, IssueSpec, PullInfo, RepoHandle, Sandbox};
 use serde_json::Value;
+use support::convert::ToProduct;
 use support::world::{SLUG, git};
 use tempfile::TempDir;
 
@@ -52,7 +53,9 @@ impl World {
     }
 
     fn issue(&self, title: &str, body: &str) -> IssueNumber {
-        self.repo.add_issue(IssueSpec::new(title).body(body))
+        self.repo
+            .add_issue(IssueSpec::new(title).body(body))
+            .product()
     }
 
     /// What the orchestrator hands a worker started in `cwd`.

@@ -24,7 +24,7 @@ use crate::github::{GitHubApi, OctoGitHub};
 use crate::plan::Target;
 use crate::run::paths::StatePaths;
 use crate::run::{self, RunRequest};
-use crate::sandbox::{CiScript, CodeRabbitScript, Sandbox};
+use gh_sandbox::{CiScript, CodeRabbitScript, Sandbox};
 
 /// What each sample issue's simulated worker does (by position, 1-based).
 fn directives(position: usize) -> String {

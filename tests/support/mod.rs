@@ -5,6 +5,7 @@
 
 pub mod approval;
 pub mod cli;
+pub mod convert;
 pub mod peers;
 pub mod prism_relay;
 pub mod world;

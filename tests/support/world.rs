@@ -13,9 +13,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use auto_milestone::checkpoint::{IssueRow, RunRow, Store};
-use auto_milestone::github::ItemState;
 use auto_milestone::ids::IssueNumber;
-use auto_milestone::sandbox::{IssueSpec, Item, PullInfo, RepoHandle, Sandbox};
+use gh_sandbox::{IssueSpec, Item, ItemState, PullInfo, RepoHandle, Sandbox};
+
+use super::convert::{ToProduct, ToSandbox};
 use tempfile::TempDir;
 
 pub const SLUG: &str = "acme/widgets";
@@ -130,6 +131,14 @@ impl World {
         };
         self.repo
             .add_issue(IssueSpec::new(title).body(body).milestone(self.milestone))
+            .product()
+    }
+
+    /// Records GitHub's native "blocked by" dependency: `issue` waits for `blocker`.
+    pub fn add_blocked_by(&self, issue: IssueNumber, blocker: IssueNumber) {
+        let slug = SLUG.parse().expect("the world's slug parses");
+        self.repo
+            .add_blocked_by(issue.sandbox(), &slug, blocker.sandbox());
     }
 
     pub fn set(&mut self, key: &str, value: &str) {

@@ -18,7 +18,6 @@ pub mod progress;
 pub mod review;
 pub mod run;
 pub mod schedule;
-pub mod simworker;
 pub mod status;
 pub mod supervision;
 pub mod worker;

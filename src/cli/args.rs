@@ -35,7 +35,7 @@ pub enum Command {
     Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
     #[command(hide = true)]
-    SimWorker(SimWorkerArgs),
+    SimWorker(sim_agent::Args),
 }
 
 /// Flags every command understands.
@@ -123,23 +123,4 @@ pub struct StatusArgs {
     /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
     #[arg(value_name = "TARGET", num_args = 0..)]
     pub target: Vec<String>,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct SimWorkerArgs {
-    /// What the simulated worker does: work (commit, push, open PR), fix-ci, fix-review, changes
-    #[arg(long, default_value = "work")]
-    pub mode: String,
-    /// The issue (or PR, for fixes) number
-    #[arg(value_name = "NUMBER")]
-    pub number: u64,
-    /// Free text (review comments, feedback) handed to the worker
-    #[arg(long, default_value = "")]
-    pub text: String,
-    /// Continue this session: run its task again under the same session id
-    #[arg(long, value_name = "SESSION")]
-    pub resume: Option<String>,
-    /// What to print, as `claude -p` takes it: text, json or stream-json
-    #[arg(long, default_value = "stream-json", value_parser = ["text", "json", "stream-json"])]
-    pub output_format: String,
 }

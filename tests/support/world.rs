@@ -359,16 +359,12 @@ pub fn text(out: &Output) -> String {
 
 impl World {
     /// What the simulated workers traced, in order.
-    pub fn trace(&self) -> Vec<auto_milestone::simworker::TraceEvent> {
-        auto_milestone::simworker::trace::read(&self.trace_dir()).unwrap_or_default()
+    pub fn trace(&self) -> Vec<sim_agent::TraceEvent> {
+        sim_agent::trace::read(&self.trace_dir()).unwrap_or_default()
     }
 
     /// Trace events of one issue's implementing worker.
-    pub fn worker_events(
-        &self,
-        issue: IssueNumber,
-        event: &str,
-    ) -> Vec<auto_milestone::simworker::TraceEvent> {
+    pub fn worker_events(&self, issue: IssueNumber, event: &str) -> Vec<sim_agent::TraceEvent> {
         self.trace()
             .into_iter()
             .filter(|e| e.issue == Some(issue.0) && e.mode == "work" && e.event == event)
@@ -647,7 +643,7 @@ impl World {
 
     /// Trace `start` events of the workers that ran in `mode` (`work`,
     /// `fix-ci`, `fix-review`, `changes`).
-    pub fn runs_in_mode(&self, mode: &str) -> Vec<auto_milestone::simworker::TraceEvent> {
+    pub fn runs_in_mode(&self, mode: &str) -> Vec<sim_agent::TraceEvent> {
         self.trace()
             .into_iter()
             .filter(|e| e.mode == mode && e.event == "start")

@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::ids::{IssueNumber, PrNumber};
-
-use super::directives::Directives;
+use crate::directives::Directives;
 
 /// Where the worker's files live, relative to the checkout's root.
 pub const SIM_DIR: &str = "sim";
@@ -20,19 +18,19 @@ pub const BUG_MARKER: &str = "BUG:";
 pub const NIT_MARKER: &str = "NIT:";
 
 /// `sim/issue-<N>.md`.
-pub fn issue_file(issue: IssueNumber) -> String {
-    format!("{SIM_DIR}/issue-{}.md", issue.0)
+pub fn issue_file(issue: u64) -> String {
+    format!("{SIM_DIR}/issue-{issue}.md")
 }
 
 /// `sim/pr-<N>.md`, for a fix whose issue cannot be told.
-pub fn pull_file(pr: PrNumber) -> String {
-    format!("{SIM_DIR}/pr-{}.md", pr.0)
+pub fn pull_file(pr: u64) -> String {
+    format!("{SIM_DIR}/pr-{pr}.md")
 }
 
 /// The file a work-mode run commits: the title, one line per directive, and
 /// the marker lines the directives ask for.
-pub fn work_file(issue: IssueNumber, title: &str, d: &Directives) -> String {
-    let mut text = format!("# {title}\n\nSimulated work for issue #{}.\n\n", issue.0);
+pub fn work_file(issue: u64, title: &str, d: &Directives) -> String {
+    let mut text = format!("# {title}\n\nSimulated work for issue #{issue}.\n\n");
     for line in d.describe() {
         text.push_str(&format!("- {line}\n"));
     }
@@ -102,24 +100,24 @@ pub fn changes_block(feedback: &str) -> String {
 }
 
 /// The issue a PR body closes (`Closes #12`, `fixes #12`, `Resolved #12`).
-pub fn closed_issue(body: &str) -> Option<IssueNumber> {
+pub fn closed_issue(body: &str) -> Option<u64> {
     static CLOSES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b")
             .expect("static regex")
     });
     let caps = CLOSES.captures(body)?;
-    caps[1].parse().ok().map(IssueNumber)
+    caps[1].parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simworker::directives;
+    use crate::directives;
 
     #[test]
     fn the_work_file_has_the_title_directives_and_asked_for_markers() {
         let d = directives::parse("<!-- sim: fail-ci review-bug -->").unwrap();
-        let text = work_file(IssueNumber(12), "Add thing", &d);
+        let text = work_file(12, "Add thing", &d);
         assert!(text.starts_with("# Add thing\n"));
         assert!(text.contains("- fail-ci\n") && text.contains("- review-bug\n"));
         assert_eq!(text.lines().filter(|l| l.contains(CI_MARKER)).count(), 1);
@@ -129,7 +127,7 @@ mod tests {
 
     #[test]
     fn a_plain_work_file_carries_no_marker() {
-        let text = work_file(IssueNumber(3), "Plain", &Directives::default());
+        let text = work_file(3, "Plain", &Directives::default());
         for marker in [CI_MARKER, BUG_MARKER, NIT_MARKER] {
             assert!(!text.contains(marker), "{marker} in {text}");
         }
@@ -173,9 +171,9 @@ mod tests {
 
     #[test]
     fn the_closed_issue_is_read_from_closing_keywords() {
-        assert_eq!(closed_issue("Work.\n\nCloses #12"), Some(IssueNumber(12)));
-        assert_eq!(closed_issue("fixes #7 and more"), Some(IssueNumber(7)));
-        assert_eq!(closed_issue("Resolved #3"), Some(IssueNumber(3)));
+        assert_eq!(closed_issue("Work.\n\nCloses #12"), Some(12));
+        assert_eq!(closed_issue("fixes #7 and more"), Some(7));
+        assert_eq!(closed_issue("Resolved #3"), Some(3));
         assert_eq!(closed_issue("Related to #4"), None);
         assert_eq!(closed_issue("encloses #4"), None);
     }

@@ -1,7 +1,8 @@
 //! The simulated worker end to end: a sandbox GitHub on loopback backed by a
 //! local bare repository, a clone of it to work in, issues carrying
-//! `<!-- sim: ... -->` directives, and `simworker::run` doing what each
-//! scripts: real commits, real pushes, real PRs on the sandbox.
+//! `<!-- sim: ... -->` directives, and `sim_agent::run` doing what each
+//! scripts: real commits, real pushes, real PRs on the sandbox; and the
+//! product reading the agent's event stream as it reads Claude Code's.
 
 mod support;
 
@@ -11,14 +12,13 @@ use std::time::Duration;
 use auto_milestone::github::auth::Token;
 use auto_milestone::github::retry::RetryPolicy;
 use auto_milestone::github::{GitHubApi, OctoGitHub};
-use auto_milestone::ids::{CommitSha, IssueNumber, RepoSlug};
-use auto_milestone::simworker::{
-    self, Console, EXIT_AFTER_PR, EXIT_CRASH, EXIT_SETUP, Mode, SimArgs, SimEnv, TraceEvent,
-    Transcript, trace,
-};
-use gh_sandbox::{CiScript, IssueSpec, PullInfo, RepoHandle, Sandbox};
+use auto_milestone::ids::{CommitSha, RepoSlug};
+use gh_sandbox::{CiScript, IssueNumber, IssueSpec, PullInfo, RepoHandle, Sandbox};
 use serde_json::Value;
-use support::convert::ToProduct;
+use sim_agent::{
+    Console, EXIT_AFTER_PR, EXIT_CRASH, EXIT_SETUP, Finish, Mode, SimArgs, SimEnv, TraceEvent,
+    Transcript, envelope, trace,
+};
 use support::world::{SLUG, git};
 use tempfile::TempDir;
 
@@ -53,9 +53,7 @@ impl World {
     }
 
     fn issue(&self, title: &str, body: &str) -> IssueNumber {
-        self.repo
-            .add_issue(IssueSpec::new(title).body(body))
-            .product()
+        self.repo.add_issue(IssueSpec::new(title).body(body))
     }
 
     /// What the orchestrator hands a worker started in `cwd`.
@@ -64,7 +62,7 @@ impl World {
             cwd: cwd.to_path_buf(),
             repo: SLUG.parse().unwrap(),
             api_url: self.sandbox.url().to_string(),
-            token: Token::new("sandbox-token"),
+            token: sim_agent::github::Token::new("sandbox-token"),
             issue: None,
             branch: None,
             pr: None,
@@ -144,10 +142,39 @@ fn last_envelope(t: &Transcript) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{last:?} is no envelope: {e}"))
 }
 
+#[test]
+fn the_orchestrator_reads_the_agents_stream_as_claude_codes() {
+    let console = Console::capture();
+    console.init("s-1");
+    console.out("text");
+    console.tool("git push origin feat/x", "pushed");
+    console.result(&Finish::ok("PR: #4\nURL: http://x/pull/4", 1.5), "s-1");
+    let mut activity = auto_milestone::worker::Activity::default();
+    let mut saw_tool = false;
+    for line in console.transcript().stdout {
+        activity.feed(&line);
+        saw_tool |= activity
+            .tool
+            .as_ref()
+            .is_some_and(|t| t.input == "git push origin feat/x");
+    }
+    assert!(saw_tool);
+    assert_eq!(activity.session_id.as_deref(), Some("s-1"));
+    assert_eq!(activity.cost_usd(), Some(1.5));
+    assert_eq!(activity.malformed, 0);
+    let result = activity.result.as_ref().unwrap();
+    assert!(!result.is_error);
+    assert_eq!(result.session_id.as_deref(), Some("s-1"));
+    let failed = envelope(&Finish::failed(3, "crashed", 0.1), "s-2");
+    let mut activity = auto_milestone::worker::Activity::default();
+    activity.feed(&failed);
+    assert!(activity.result.as_ref().unwrap().is_error);
+}
+
 /// Runs a work-mode worker for `issue` in the clone; returns its PR number.
 async fn open_pr(w: &World, issue: IssueNumber) -> u64 {
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     let said = env.console.transcript().said();
     let line = said.iter().find(|l| l.starts_with("PR: #")).unwrap();
     line["PR: #".len()..].parse().unwrap()
@@ -158,10 +185,8 @@ async fn the_default_outcome_pushes_the_branch_and_opens_the_pr() {
     let w = World::new();
     let issue = w.issue("Add the thing", "Make it.\n\n<!-- sim: cost=0.75 -->");
     let mut env = w.env(&w.work());
-    env.branch = Some(auto_milestone::ids::BranchName(
-        "feat/issue-1-add-the-thing".into(),
-    ));
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    env.branch = Some("feat/issue-1-add-the-thing".into());
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
 
     assert_eq!(w.pushed_branches(), ["feat/issue-1-add-the-thing"]);
     let head = w.head("feat/issue-1-add-the-thing").unwrap();
@@ -214,7 +239,7 @@ async fn a_resumed_session_runs_its_task_again_under_the_same_id() {
     let w = World::new();
     let issue = w.issue("Again", "");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     let first = last_envelope(&env.console.transcript());
     let id = first["session_id"].as_str().unwrap().to_string();
     let again = w.env(&w.work());
@@ -222,7 +247,7 @@ async fn a_resumed_session_runs_its_task_again_under_the_same_id() {
         resume: Some(id.clone()),
         ..fix(Mode::FixCi, 999, "ignored: the session's own task wins")
     };
-    assert_eq!(simworker::run(resume, &again).await, 0);
+    assert_eq!(sim_agent::run(resume, &again).await, 0);
     let t = again.console.transcript();
     assert_eq!(t.events()[0]["session_id"], id.as_str());
     assert!(
@@ -238,7 +263,7 @@ async fn a_resumed_session_runs_its_task_again_under_the_same_id() {
         resume: Some("sim-work-1-0-0".into()),
         ..work(issue)
     };
-    assert_ne!(simworker::run(missing, &unknown).await, 0);
+    assert_ne!(sim_agent::run(missing, &unknown).await, 0);
     let t = unknown.console.transcript();
     assert_eq!(t.stdout.len(), 1, "only a result, as the real CLI: {t:?}");
     assert!(
@@ -254,8 +279,8 @@ async fn a_branch_directive_overrides_the_suggested_branch() {
     let w = World::new();
     let issue = w.issue("Crash on start", "<!-- sim: branch=fix/issue-1 -->");
     let mut env = w.env(&w.work());
-    env.branch = Some(auto_milestone::ids::BranchName("feat/issue-1-x".into()));
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    env.branch = Some("feat/issue-1-x".into());
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     assert_eq!(w.pushed_branches(), ["fix/issue-1"]);
     assert_eq!(w.pulls()[0].3.head_ref, "fix/issue-1");
     let subject = git(&w.bare(), &["log", "-1", "--format=%s", "fix/issue-1"]);
@@ -267,7 +292,7 @@ async fn without_a_suggested_branch_the_worker_names_one_from_the_title() {
     let w = World::new();
     let issue = w.issue("Add KeyPair type", "");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     assert_eq!(w.pushed_branches(), ["feat/issue-1-add-keypair-type"]);
 }
 
@@ -276,7 +301,7 @@ async fn no_push_exits_zero_having_pushed_and_opened_nothing() {
     let w = World::new();
     let issue = w.issue("Quiet", "<!-- sim: outcome=no-push -->");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     assert!(w.pushed_branches().is_empty());
     assert!(w.pulls().is_empty());
     assert_eq!(last_envelope(&env.console.transcript())["is_error"], false);
@@ -287,8 +312,8 @@ async fn push_no_pr_pushes_the_branch_but_opens_no_pr() {
     let w = World::new();
     let issue = w.issue("Half done", "<!-- sim: outcome=push-no-pr -->");
     let mut env = w.env(&w.work());
-    env.branch = Some(auto_milestone::ids::BranchName("feat/issue-1-half".into()));
-    assert_eq!(simworker::run(work(issue), &env).await, 0);
+    env.branch = Some("feat/issue-1-half".into());
+    assert_eq!(sim_agent::run(work(issue), &env).await, 0);
     assert_eq!(w.pushed_branches(), ["feat/issue-1-half"]);
     assert!(w.pulls().is_empty());
     let t = env.console.transcript();
@@ -300,7 +325,7 @@ async fn a_crash_exits_three_without_pushing() {
     let w = World::new();
     let issue = w.issue("Boom", "<!-- sim: outcome=crash cost=0.4 -->");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, EXIT_CRASH);
+    assert_eq!(sim_agent::run(work(issue), &env).await, EXIT_CRASH);
     assert!(w.pushed_branches().is_empty());
     assert!(w.pulls().is_empty());
     let t = env.console.transcript();
@@ -315,7 +340,7 @@ async fn pr_then_fail_opens_the_pr_and_exits_one() {
     let w = World::new();
     let issue = w.issue("Flaky", "<!-- sim: outcome=pr-then-fail -->");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, EXIT_AFTER_PR);
+    assert_eq!(sim_agent::run(work(issue), &env).await, EXIT_AFTER_PR);
     let pulls = w.pulls();
     assert_eq!(pulls.len(), 1);
     let t = env.console.transcript();
@@ -330,7 +355,7 @@ async fn a_hanging_worker_says_one_thing_and_never_finishes() {
     let env = w.env(&w.work());
     let ran = tokio::time::timeout(
         Duration::from_millis(300),
-        simworker::run(work(issue), &env),
+        sim_agent::run(work(issue), &env),
     )
     .await;
     assert!(ran.is_err(), "a hanging worker returned {ran:?}");
@@ -345,7 +370,7 @@ async fn a_typo_in_the_directives_fails_setup_and_pushes_nothing() {
     let w = World::new();
     let issue = w.issue("Typo", "<!-- sim: outcom=crash -->");
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(issue), &env).await, EXIT_SETUP);
+    assert_eq!(sim_agent::run(work(issue), &env).await, EXIT_SETUP);
     let t = env.console.transcript();
     assert!(t.stderr.iter().any(|l| l.contains("outcom")), "{t:?}");
     assert_eq!(last_envelope(&t)["is_error"], true);
@@ -356,13 +381,13 @@ async fn a_typo_in_the_directives_fails_setup_and_pushes_nothing() {
 async fn a_missing_issue_or_a_pr_number_is_a_failure() {
     let w = World::new();
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(IssueNumber(99)), &env).await, 1);
+    assert_eq!(sim_agent::run(work(IssueNumber(99)), &env).await, 1);
     let t = env.console.transcript();
     assert!(t.stderr.iter().any(|l| l.contains("#99")), "{t:?}");
 
     let pr = open_pr(&w, w.issue("Real", "")).await;
     let env = w.env(&w.work());
-    assert_eq!(simworker::run(work(IssueNumber(pr)), &env).await, 1);
+    assert_eq!(sim_agent::run(work(IssueNumber(pr)), &env).await, 1);
     let t = env.console.transcript();
     assert!(
         t.stderr.iter().any(|l| l.contains("is a pull request")),
@@ -410,7 +435,7 @@ async fn fix_ci_removes_the_marker_from_a_fresh_checkout_and_moves_the_head() {
     let fixer = w.clone("fixer");
     let env = w.env(&fixer);
     assert_eq!(
-        simworker::run(fix(Mode::FixCi, pr, ""), &env).await,
+        sim_agent::run(fix(Mode::FixCi, pr, ""), &env).await,
         0,
         "{:?}",
         env.console.transcript()
@@ -426,7 +451,7 @@ async fn fix_ci_removes_the_marker_from_a_fresh_checkout_and_moves_the_head() {
     assert_eq!(ci_conclusions(&w, &after).await, ["success"]);
 
     let again = w.env(&fixer);
-    assert_eq!(simworker::run(fix(Mode::FixCi, pr, ""), &again).await, 0);
+    assert_eq!(sim_agent::run(fix(Mode::FixCi, pr, ""), &again).await, 0);
     assert_eq!(
         w.head(&branch).unwrap(),
         after,
@@ -447,8 +472,8 @@ async fn fix_none_makes_a_fix_worker_push_nothing() {
     let branch = w.pulls()[0].3.head_ref.clone();
     let before = w.head(&branch).unwrap();
     let mut env = w.env(&w.work());
-    env.issue = Some(issue);
-    assert_eq!(simworker::run(fix(Mode::FixCi, pr, ""), &env).await, 0);
+    env.issue = Some(issue.0);
+    assert_eq!(sim_agent::run(fix(Mode::FixCi, pr, ""), &env).await, 0);
     assert_eq!(w.head(&branch).unwrap(), before);
     assert!(w.file_on(&branch, "sim/issue-1.md").contains("CI_FAIL"));
     assert_eq!(last_envelope(&env.console.transcript())["is_error"], false);
@@ -466,7 +491,7 @@ async fn fix_review_removes_bug_lines_and_notes_the_comments() {
     let comments = "Potential issue: the index is not checked\n\nsecond paragraph";
     let env = w.env(&w.work());
     assert_eq!(
-        simworker::run(fix(Mode::FixReview, pr, comments), &env).await,
+        sim_agent::run(fix(Mode::FixReview, pr, comments), &env).await,
         0
     );
     assert_ne!(w.head(&branch).unwrap(), before);
@@ -492,7 +517,7 @@ async fn changes_store_the_feedback_literally() {
         "Rename it to \"Widget\" and don't touch 'main';\n$(rm -rf /) `id` && echo $HOME > /tmp/x";
     let env = w.env(&w.work());
     assert_eq!(
-        simworker::run(fix(Mode::Changes, pr, feedback), &env).await,
+        sim_agent::run(fix(Mode::Changes, pr, feedback), &env).await,
         0
     );
     assert_ne!(w.head(&branch).unwrap(), before);
@@ -503,7 +528,7 @@ async fn changes_store_the_feedback_literally() {
     let empty = w.env(&w.work());
     let head = w.head(&branch).unwrap();
     assert_eq!(
-        simworker::run(fix(Mode::Changes, pr, "  "), &empty).await,
+        sim_agent::run(fix(Mode::Changes, pr, "  "), &empty).await,
         0
     );
     assert_eq!(w.head(&branch).unwrap(), head, "no feedback, no push");
@@ -532,7 +557,7 @@ async fn parallel_workers_overlap_each_in_its_own_worktree() {
         );
         let mut env = w.env(&tree);
         env.trace_dir = Some(traces.clone());
-        env.branch = Some(auto_milestone::ids::BranchName(branch));
+        env.branch = Some(branch);
         runs.push((issue, env));
     }
     let codes = futures_join(&runs).await;
@@ -571,9 +596,9 @@ async fn futures_join(runs: &[(IssueNumber, SimEnv)]) -> [i32; 3] {
         panic!("three runs")
     };
     let (x, y, z) = tokio::join!(
-        simworker::run(work(a.0), &a.1),
-        simworker::run(work(b.0), &b.1),
-        simworker::run(work(c.0), &c.1),
+        sim_agent::run(work(a.0), &a.1),
+        sim_agent::run(work(b.0), &b.1),
+        sim_agent::run(work(c.0), &c.1),
     );
     [x, y, z]
 }

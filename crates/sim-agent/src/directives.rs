@@ -20,9 +20,6 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use crate::config::Dur;
-use crate::ids::BranchName;
-
 /// The cost reported when the issue does not say (`cost=`).
 pub const DEFAULT_COST_USD: f64 = 0.25;
 
@@ -115,7 +112,7 @@ impl FixOutcome {
 pub struct Directives {
     pub outcome: Outcome,
     /// Push this branch instead of the one the orchestrator suggests.
-    pub branch: Option<BranchName>,
+    pub branch: Option<String>,
     /// Work this long (printing a heartbeat) before finishing.
     pub slow: Option<Duration>,
     /// The committed file carries the sandbox CI's failure marker.
@@ -153,7 +150,7 @@ impl Directives {
             lines.push(format!("branch={branch}"));
         }
         if let Some(slow) = self.slow {
-            lines.push(format!("slow={}", Dur(slow)));
+            lines.push(format!("slow={}", show_duration(slow)));
         }
         for (on, flag) in [
             (self.fail_ci, "fail-ci"),
@@ -244,14 +241,13 @@ fn apply(d: &mut Directives, key: &str, value: Option<&str>) -> Result<(), Direc
             if v.starts_with('-') {
                 return Err(invalid(v, "a branch name that does not start with '-'"));
             }
-            d.branch = Some(BranchName(v.to_string()));
+            d.branch = Some(v.to_string());
         }
         "slow" => {
             let v = needed(key, value)?;
-            let dur: Dur = v
-                .parse()
-                .map_err(|_| invalid(v, "a duration such as 300ms, 2s or 1m"))?;
-            d.slow = Some(dur.get());
+            let slow =
+                read_duration(v).ok_or_else(|| invalid(v, "a duration such as 300ms, 2s or 1m"))?;
+            d.slow = Some(slow);
         }
         "cost" => {
             let v = needed(key, value)?;
@@ -268,6 +264,30 @@ fn apply(d: &mut Directives, key: &str, value: Option<&str>) -> Result<(), Direc
         }
     }
     Ok(())
+}
+
+/// `300ms`, `2s` or `1m`: one number and one unit, as directives write them.
+fn read_duration(text: &str) -> Option<Duration> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        _ => None,
+    }
+}
+
+/// A duration in the largest unit that writes it whole.
+fn show_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0 => "0s".to_string(),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    }
 }
 
 fn flag(key: &str, value: Option<&str>) -> Result<bool, DirectiveError> {
@@ -305,7 +325,7 @@ mod tests {
         let body = "Text\n<!-- sim: outcome=push-no-pr, branch=fix/issue-12 slow=300ms,fail-ci review-bug review-nit cost=1.5 fix=none -->";
         let d = parse(body).unwrap();
         assert_eq!(d.outcome, Outcome::PushNoPr);
-        assert_eq!(d.branch, Some(BranchName("fix/issue-12".into())));
+        assert_eq!(d.branch.as_deref(), Some("fix/issue-12"));
         assert_eq!(d.slow, Some(Duration::from_millis(300)));
         assert!(d.fail_ci && d.review_bug && d.review_nit);
         assert_eq!(d.cost_usd, 1.5);
@@ -366,6 +386,23 @@ mod tests {
     fn an_unknown_key_lists_the_known_ones() {
         let err = parse("<!-- sim: colour=blue -->").unwrap_err().to_string();
         assert!(err.contains("fail-ci") && err.contains("outcome"), "{err}");
+    }
+
+    #[test]
+    fn durations_read_and_show_in_one_unit() {
+        for (text, ms) in [
+            ("300ms", 300),
+            ("2s", 2000),
+            ("1m", 60_000),
+            ("1500ms", 1500),
+        ] {
+            let d = read_duration(text).unwrap();
+            assert_eq!(d, Duration::from_millis(ms), "{text}");
+            assert_eq!(show_duration(d), text);
+        }
+        for bad in ["", "ms", "10", "1.5s", "2h", "-1s"] {
+            assert_eq!(read_duration(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

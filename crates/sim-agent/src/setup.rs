@@ -6,15 +6,11 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::cli::args::SimWorkerArgs;
+use crate::args::Args;
+use crate::console::Console;
+use crate::directives::DirectiveError;
 use crate::git::GitError;
-use crate::github::auth::{self, Token};
-use crate::github::retry::RetryPolicy;
-use crate::github::{GitHubError, OctoGitHub};
-use crate::ids::{BranchName, IssueNumber, PrNumber, RepoSlug};
-
-use super::console::Console;
-use super::directives::DirectiveError;
+use crate::github::{GitHub, GitHubError, Repo, Token};
 
 /// Exit status for a setup mistake (bad arguments, environment, directives).
 pub const EXIT_SETUP: i32 = 2;
@@ -72,7 +68,7 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    pub fn from_cli(args: &SimWorkerArgs) -> Result<SimArgs, SimError> {
+    pub fn from_cli(args: &Args) -> Result<SimArgs, SimError> {
         Ok(SimArgs {
             mode: args.mode.parse()?,
             number: args.number,
@@ -88,18 +84,18 @@ pub struct SimEnv {
     /// The checkout or worktree to work in (its `origin` is the remote to push to).
     pub cwd: PathBuf,
     /// `AUTO_MILESTONE_REPO` (else `GITHUB_REPOSITORY`).
-    pub repo: RepoSlug,
+    pub repo: Repo,
     /// `GITHUB_API_URL`: required, so a simulated worker never opens PRs on
     /// github.com by accident.
     pub api_url: String,
     /// `GITHUB_TOKEN`, else `GH_TOKEN`.
     pub token: Token,
     /// `AUTO_MILESTONE_ISSUE`: the issue a fix mode's PR belongs to.
-    pub issue: Option<IssueNumber>,
+    pub issue: Option<u64>,
     /// `AUTO_MILESTONE_BRANCH`: the branch the orchestrator suggests.
-    pub branch: Option<BranchName>,
+    pub branch: Option<String>,
     /// `AUTO_MILESTONE_PR`; informational, fix modes take the PR from their argument.
-    pub pr: Option<PrNumber>,
+    pub pr: Option<u64>,
     /// `AUTO_MILESTONE_SIM_TRACE`: where to append the test trace.
     pub trace_dir: Option<PathBuf>,
     pub console: Console,
@@ -130,9 +126,12 @@ impl SimEnv {
                 "find the GitHub API: set GITHUB_API_URL (the sandbox's URL) for the simulated worker".into(),
             )
         })?;
-        let (token, _) = auth::discover(get, || None).map_err(|_| {
-            SimError::Setup("find a GitHub token: set GITHUB_TOKEN or GH_TOKEN".into())
-        })?;
+        let token = get("GITHUB_TOKEN")
+            .or_else(|| get("GH_TOKEN"))
+            .map(Token::new)
+            .ok_or_else(|| {
+                SimError::Setup("find a GitHub token: set GITHUB_TOKEN or GH_TOKEN".into())
+            })?;
         let number = |name: &str| -> Result<Option<u64>, SimError> {
             get(name)
                 .map(|v| {
@@ -147,9 +146,9 @@ impl SimEnv {
             repo,
             api_url,
             token,
-            issue: number("AUTO_MILESTONE_ISSUE")?.map(IssueNumber),
-            branch: get("AUTO_MILESTONE_BRANCH").map(BranchName),
-            pr: number("AUTO_MILESTONE_PR")?.map(PrNumber),
+            issue: number("AUTO_MILESTONE_ISSUE")?,
+            branch: get("AUTO_MILESTONE_BRANCH"),
+            pr: number("AUTO_MILESTONE_PR")?,
             trace_dir: get("AUTO_MILESTONE_SIM_TRACE").map(PathBuf::from),
             console,
         })
@@ -163,14 +162,9 @@ impl SimEnv {
     }
 
     /// The GitHub client for the repository.
-    pub fn client(&self) -> Result<OctoGitHub, SimError> {
-        OctoGitHub::new(
-            &self.api_url,
-            &self.token,
-            self.repo.clone(),
-            RetryPolicy::default(),
-        )
-        .map_err(|e| SimError::Setup(format!("set up the GitHub client: {e}")))
+    pub fn client(&self) -> Result<GitHub, SimError> {
+        GitHub::new(&self.api_url, self.token.clone(), self.repo.clone())
+            .map_err(|e| SimError::Setup(format!("set up the GitHub client: {e}")))
     }
 }
 
@@ -245,12 +239,12 @@ mod tests {
             ("AUTO_MILESTONE_SIM_TRACE", "/tmp/trace"),
         ]);
         let env = SimEnv::from_vars(vars(&all), "/w".into(), Console::capture()).unwrap();
-        assert_eq!(env.repo, RepoSlug::new("acme", "widgets"));
-        assert_eq!(env.issue, Some(IssueNumber(12)));
-        assert_eq!(env.pr, Some(PrNumber(40)));
-        assert_eq!(env.branch, Some(BranchName("feat/issue-12-x".into())));
+        assert_eq!(env.repo, "acme/widgets".parse().unwrap());
+        assert_eq!(env.issue, Some(12));
+        assert_eq!(env.pr, Some(40));
+        assert_eq!(env.branch.as_deref(), Some("feat/issue-12-x"));
         assert_eq!(env.trace_dir, Some(PathBuf::from("/tmp/trace")));
-        assert_eq!(env.token.expose(), "t");
+        assert_eq!(env.token, Token::new("t"));
     }
 
     #[test]

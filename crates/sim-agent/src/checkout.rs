@@ -2,13 +2,10 @@
 //! branch, commit, push. Commits carry a fixed identity given with `-c`, so
 //! they work where no git identity is configured (CI, fresh containers).
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::git::{Git, GitError};
-use crate::ids::{BranchName, CommitSha};
-
-use super::setup::SimError;
+use crate::setup::SimError;
 
 /// Options for every command: an identity for commits, no signing prompts,
 /// no hooks of the host, and no background `gc` that could race another
@@ -44,41 +41,51 @@ impl Checkout {
     }
 
     async fn run(&self, args: &[&str]) -> Result<String, GitError> {
-        let argv: Vec<&OsStr> = CONFIG.iter().chain(args).map(OsStr::new).collect();
+        let argv: Vec<&str> = CONFIG.iter().chain(args).copied().collect();
         self.git.run(&argv).await
     }
 
     /// Switches to `branch`: continuing it where `origin` has it (a worker
     /// started again after an earlier one pushed), else from the current HEAD.
-    pub async fn start_branch(&self, branch: &BranchName) -> Result<(), SimError> {
+    pub async fn start_branch(&self, branch: &str) -> Result<(), SimError> {
         guard(branch)?;
-        let on_remote = self
-            .git
-            .ls_remote_heads(REMOTE)
-            .await?
-            .iter()
-            .any(|(b, _)| b == branch);
+        let wanted = format!("refs/heads/{branch}");
+        let heads = self.run(&["ls-remote", "--heads", REMOTE]).await?;
+        let on_remote = heads
+            .lines()
+            .any(|line| line.split_whitespace().nth(1) == Some(wanted.as_str()));
         if on_remote {
             return self.checkout_remote(branch).await;
         }
-        self.run(&["checkout", "-B", &branch.0]).await?;
+        self.run(&["checkout", "-B", branch]).await?;
         Ok(())
     }
 
     /// Fetches `branch` from `origin` and checks it out at that commit (a
     /// pull of the PR branch, whatever this checkout had before).
-    pub async fn checkout_remote(&self, branch: &BranchName) -> Result<(), SimError> {
+    pub async fn checkout_remote(&self, branch: &str) -> Result<(), SimError> {
         guard(branch)?;
-        let tracking = format!("refs/remotes/{REMOTE}/{}", branch.0);
-        self.git.fetch(REMOTE, &[&branch.0]).await?;
-        self.run(&["checkout", "-B", &branch.0, &tracking]).await?;
+        let tracking = format!("refs/remotes/{REMOTE}/{branch}");
+        let refspec = format!("+refs/heads/{branch}:{tracking}");
+        // Only this branch's ref is written: parallel workers in worktrees of
+        // one repository fetch different branches and never meet on a ref.
+        let fetch = [
+            "fetch",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-auto-maintenance",
+            REMOTE,
+            &refspec,
+        ];
+        self.run(&fetch).await?;
+        self.run(&["checkout", "-B", branch, &tracking]).await?;
         Ok(())
     }
 
     /// Stages everything under `paths` and commits it. Empty commits are
     /// allowed: a worker started again over identical work still produces a
     /// new head to push.
-    pub async fn commit(&self, paths: &[&str], message: &str) -> Result<CommitSha, SimError> {
+    pub async fn commit(&self, paths: &[&str], message: &str) -> Result<String, SimError> {
         let mut add = vec!["add", "-A", "--"];
         add.extend_from_slice(paths);
         self.run(&add).await?;
@@ -87,11 +94,19 @@ impl Checkout {
         self.head().await
     }
 
-    pub async fn head(&self) -> Result<CommitSha, SimError> {
-        self.git
-            .rev_parse("HEAD")
-            .await?
-            .ok_or_else(|| SimError::Missing("find HEAD: the checkout has no commit yet".into()))
+    /// The full SHA of HEAD.
+    pub async fn head(&self) -> Result<String, SimError> {
+        let out = self
+            .git
+            .output(&["rev-parse", "--verify", "--quiet", "HEAD"])
+            .await?;
+        let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !out.status.success() || sha.is_empty() {
+            return Err(SimError::Missing(
+                "find HEAD: the checkout has no commit yet".into(),
+            ));
+        }
+        Ok(sha)
     }
 
     /// Pushes HEAD to `branch` on `origin`, without force.
@@ -100,9 +115,9 @@ impl Checkout {
     /// `.git/config`, which parallel workers in worktrees of one repository
     /// race on ("could not lock config file", field note 2), and nothing
     /// reads it.
-    pub async fn push(&self, branch: &BranchName) -> Result<(), SimError> {
+    pub async fn push(&self, branch: &str) -> Result<(), SimError> {
         guard(branch)?;
-        let target = format!("HEAD:refs/heads/{}", branch.0);
+        let target = format!("HEAD:refs/heads/{branch}");
         self.run(&["push", "--no-verify", REMOTE, &target]).await?;
         Ok(())
     }
@@ -119,12 +134,16 @@ impl Checkout {
 }
 
 /// A branch name git would read as an option is refused before it gets there.
-fn guard(branch: &BranchName) -> Result<(), SimError> {
-    if branch.0.is_empty() || branch.0.starts_with('-') {
+fn guard(branch: &str) -> Result<(), SimError> {
+    if branch.is_empty() || branch.starts_with('-') {
         return Err(SimError::Setup(format!(
-            "use branch {:?}: a branch name must not be empty or start with '-'",
-            branch.0
+            "use branch {branch:?}: a branch name must not be empty or start with '-'"
         )));
     }
     Ok(())
+}
+
+/// The first seven characters of a SHA, as git prints them.
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
 }

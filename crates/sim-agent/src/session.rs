@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::setup::{SimArgs, SimError};
 use crate::git::Git;
+use crate::setup::{SimArgs, SimError};
 
 /// What a session was started with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

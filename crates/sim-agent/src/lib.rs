@@ -1,11 +1,14 @@
-//! The simulated coding-agent worker used by the demo and the tests.
+//! sim-agent: the simulated coding agent that stands in for Claude Code in
+//! auto-milestone's demo and tests.
 //!
-//! `auto-milestone sim-worker [--mode M] [--text T] N` stands in for
+//! `auto-milestone sim-worker [--mode M] [--text T] N` (the host embeds
+//! [`Args`] as a hidden subcommand and hands it to [`main`]) stands in for
 //! `claude -p "/auto-issue N"` and the fix workers, so the orchestrator is
 //! exercised for real: the worker runs in the directory it is given (a
-//! checkout or worktree whose `origin` is a local bare repository), commits,
-//! pushes to `origin`, and opens the PR through the crate's GitHub client
-//! (`GITHUB_API_URL`, token from `GITHUB_TOKEN` / `GH_TOKEN`).
+//! checkout or worktree whose `origin` is a local bare repository), commits
+//! and pushes with git (argv only), and opens the PR through GitHub's REST
+//! API ([`github`]: `GITHUB_API_URL`, token from `GITHUB_TOKEN` / `GH_TOKEN`).
+//! It depends on nothing of auto-milestone's.
 //!
 //! What it does is scripted by the issue: `<!-- sim: key[=value], ... -->`
 //! comments in the issue body (grammar in [`directives`]):
@@ -39,11 +42,15 @@
 //! continue it; an unknown session fails with only a result event. With `AUTO_MILESTONE_SIM_TRACE=<dir>` each run appends a
 //! `start` and an `end` line to `<dir>/trace.jsonl`.
 
+mod args;
+mod branch;
 mod checkout;
 mod console;
 mod content;
 pub mod directives;
 mod fix;
+pub mod git;
+pub mod github;
 mod session;
 mod setup;
 pub mod trace;
@@ -51,14 +58,13 @@ mod work;
 
 use std::process::ExitCode;
 
+pub use args::Args;
 pub use console::{Console, Finish, Format, Transcript, envelope};
 pub use content::{BUG_MARKER, CI_MARKER, NIT_MARKER, SIM_DIR};
 pub use directives::{Directives, FixOutcome, Outcome};
 pub use setup::{EXIT_FAILED, EXIT_SETUP, Mode, SimArgs, SimEnv, SimError};
 pub use trace::TraceEvent;
 pub use work::{EXIT_AFTER_PR, EXIT_CRASH};
-
-use crate::cli::args::SimWorkerArgs;
 
 /// Runs one simulated worker to its end and returns its exit status. The
 /// envelope is printed last; a `hang` outcome never returns.
@@ -104,9 +110,10 @@ async fn start_session(
     Ok((args, id))
 }
 
-/// The `sim-worker` subcommand: reads the process's environment and working
-/// directory, runs the worker on a single-threaded runtime.
-pub fn main(args: &SimWorkerArgs) -> ExitCode {
+/// The agent as a process (auto-milestone's `sim-worker` subcommand): reads
+/// the process's environment and working directory, runs the worker on a
+/// single-threaded runtime.
+pub fn main(args: &Args) -> ExitCode {
     let console = Console::Process(args.output_format.parse().unwrap_or_default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -147,7 +154,7 @@ fn record(env: &SimEnv, args: &SimArgs, event: &str, exit: Option<i32>) {
     let mut e = TraceEvent::now(event, args.mode.as_str(), &env.cwd);
     match args.mode {
         Mode::Work => e.issue = Some(args.number),
-        _ => (e.issue, e.pr) = (env.issue.map(|i| i.0), Some(args.number)),
+        _ => (e.issue, e.pr) = (env.issue, Some(args.number)),
     }
     e.exit = exit;
     if let Err(err) = trace::append(dir, &e) {

@@ -4,15 +4,13 @@
 
 use std::time::Duration;
 
-use crate::git::{DEFAULT_BRANCH_KINDS, branch_for_issue};
-use crate::github::{GitHubApi, Issue, ItemState, NewPull, OctoGitHub, PullRequest};
-use crate::ids::{BranchName, IssueNumber};
-
-use super::checkout::Checkout;
-use super::console::{Console, Finish};
-use super::content::{self, SIM_DIR};
-use super::directives::{self, Directives, Outcome};
-use super::setup::{SimArgs, SimEnv, SimError};
+use crate::branch;
+use crate::checkout::{Checkout, short};
+use crate::console::{Console, Finish};
+use crate::content::{self, SIM_DIR};
+use crate::directives::{self, Directives, Outcome};
+use crate::github::{GitHub, Issue, NewPull, Pull};
+use crate::setup::{SimArgs, SimEnv, SimError};
 
 /// The exit status of `outcome=crash` (and `fix=crash`).
 pub const EXIT_CRASH: i32 = 3;
@@ -22,20 +20,19 @@ pub const EXIT_AFTER_PR: i32 = 1;
 pub const HEARTBEAT: Duration = Duration::from_millis(200);
 
 pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
-    let number = IssueNumber(args.number);
+    let number = args.number;
     let client = env.client()?;
     let issue = read_issue(&client, number)
         .await?
-        .ok_or_else(|| SimError::Missing(format!("find issue #{} in {}", number.0, env.repo)))?;
-    if issue.is_pull_request {
+        .ok_or_else(|| SimError::Missing(format!("find issue #{number} in {}", env.repo)))?;
+    if issue.is_pull_request() {
         return Err(SimError::Missing(format!(
-            "work on #{}: it is a pull request, not an issue",
-            number.0
+            "work on #{number}: it is a pull request, not an issue"
         )));
     }
     let d = directives::parse(&issue.body)?;
     let console = &env.console;
-    console.out(&format!("Working on issue #{}: {}", number.0, issue.title));
+    console.out(&format!("Working on issue #{number}: {}", issue.title));
     match d.outcome {
         Outcome::Hang => return Ok(hang().await),
         Outcome::Crash => return Ok(crash(console, d.cost_usd)),
@@ -52,7 +49,7 @@ pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
         .branch
         .clone()
         .or_else(|| env.branch.clone())
-        .unwrap_or_else(|| branch_for_issue("feat", number, &issue.title));
+        .unwrap_or_else(|| branch::for_issue("feat", number, &issue.title));
     commit_and_push(env, &issue, &branch, &d).await?;
     if d.outcome == Outcome::PushNoPr {
         let summary = format!("Pushed {branch}; no pull request opened.");
@@ -60,7 +57,7 @@ pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
         return Ok(Finish::ok(summary, d.cost_usd));
     }
     let pr = open_pull(&client, console, &issue, &branch).await?;
-    let summary = format!("PR: #{}\nURL: {}", pr.number.0, pr.html_url);
+    let summary = format!("PR: #{}\nURL: {}", pr.number, pr.html_url);
     console.out(&summary);
     if d.outcome == Outcome::PrThenFail {
         console.err("error: the session ended with an error after opening the pull request");
@@ -70,20 +67,17 @@ pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
 }
 
 /// The issue, or `None` when GitHub answers 404.
-pub async fn read_issue(
-    client: &OctoGitHub,
-    number: IssueNumber,
-) -> Result<Option<Issue>, SimError> {
+pub async fn read_issue(client: &GitHub, number: u64) -> Result<Option<Issue>, SimError> {
     client
-        .get_issue(number)
+        .issue(number)
         .await
-        .map_err(SimError::github(format!("read issue #{}", number.0)))
+        .map_err(SimError::github(format!("read issue #{number}")))
 }
 
 async fn commit_and_push(
     env: &SimEnv,
     issue: &Issue,
-    branch: &BranchName,
+    branch: &str,
     d: &Directives,
 ) -> Result<(), SimError> {
     let checkout = Checkout::new(&env.cwd);
@@ -91,11 +85,16 @@ async fn commit_and_push(
     let path = content::issue_file(issue.number);
     let text = content::work_file(issue.number, &issue.title, d);
     write_file(&checkout, &path, &text).await?;
-    let message = format!("{}: {} (#{})", kind_of(branch), issue.title, issue.number.0);
+    let message = format!(
+        "{}: {} (#{})",
+        branch::kind_of(branch),
+        issue.title,
+        issue.number
+    );
     let sha = checkout.commit(&[SIM_DIR], &message).await?;
     env.console.tool(
         &format!("git commit -m {message:?}"),
-        &format!("[{branch} {}] {message}", sha.short()),
+        &format!("[{branch} {}] {message}", short(&sha)),
     );
     checkout.push(branch).await?;
     env.console.tool(
@@ -118,29 +117,19 @@ pub async fn write_file(checkout: &Checkout, path: &str, text: &str) -> Result<(
         .map_err(SimError::io(format!("write {}", full.display())))
 }
 
-/// The conventional-commit type a branch name starts with (`fix/...` → `fix`).
-fn kind_of(branch: &BranchName) -> &str {
-    branch
-        .0
-        .split_once('/')
-        .map(|(kind, _)| kind)
-        .filter(|kind| DEFAULT_BRANCH_KINDS.contains(kind))
-        .unwrap_or("feat")
-}
-
 /// Opens the PR against the default branch, or reports the open one a
 /// previous run of this worker left.
 async fn open_pull(
-    client: &OctoGitHub,
+    client: &GitHub,
     console: &Console,
     issue: &Issue,
-    branch: &BranchName,
-) -> Result<PullRequest, SimError> {
+    branch: &str,
+) -> Result<Pull, SimError> {
     let existing = client
         .pulls_for_branch(branch)
         .await
         .map_err(SimError::github(format!("list pull requests for {branch}")))?;
-    if let Some(open) = existing.into_iter().find(|p| p.state == ItemState::Open) {
+    if let Some(open) = existing.into_iter().find(|p| p.state == "open") {
         console.out(&format!("A pull request for {branch} is already open."));
         return Ok(open);
     }
@@ -148,10 +137,10 @@ async fn open_pull(
         .default_branch()
         .await
         .map_err(SimError::github("read the default branch"))?;
-    let n = issue.number.0;
+    let n = issue.number;
     let pull = NewPull {
         title: issue.title.clone(),
-        head: branch.clone(),
+        head: branch.to_string(),
         base,
         body: format!("Simulated work for #{n}.\n\nCloses #{n}"),
     };
@@ -197,14 +186,6 @@ pub async fn keep_busy(console: &Console, total: Duration, every: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_commit_type_follows_the_branch_kind() {
-        assert_eq!(kind_of(&BranchName("fix/issue-12".into())), "fix");
-        assert_eq!(kind_of(&BranchName("feat/issue-1-x".into())), "feat");
-        assert_eq!(kind_of(&BranchName("weird/issue-1".into())), "feat");
-        assert_eq!(kind_of(&BranchName("plain".into())), "feat");
-    }
 
     #[tokio::test]
     async fn a_slow_worker_prints_a_heartbeat_until_its_time_is_up() {

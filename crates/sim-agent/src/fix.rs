@@ -2,33 +2,27 @@
 //! workers: check out the PR branch as `origin` has it, edit the worker's
 //! files, commit and push; nothing to fix means nothing pushed.
 
-use crate::git::{default_branch_kinds, issue_from_branch};
-use crate::github::{GitHubApi, OctoGitHub, PullRequest};
-use crate::ids::{IssueNumber, PrNumber};
-
-use super::checkout::Checkout;
-use super::console::Finish;
-use super::content::{self, BUG_MARKER, CI_MARKER, SIM_DIR};
-use super::directives::{self, Directives, FixOutcome};
-use super::setup::{Mode, SimArgs, SimEnv, SimError};
-use super::work::{HEARTBEAT, crash, hang, keep_busy, read_issue, write_file};
+use crate::branch;
+use crate::checkout::{Checkout, short};
+use crate::console::Finish;
+use crate::content::{self, BUG_MARKER, CI_MARKER, SIM_DIR};
+use crate::directives::{self, Directives, FixOutcome};
+use crate::github::{GitHub, Pull};
+use crate::setup::{Mode, SimArgs, SimEnv, SimError};
+use crate::work::{HEARTBEAT, crash, hang, keep_busy, read_issue, write_file};
 
 pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
-    let number = PrNumber(args.number);
+    let number = args.number;
     let client = env.client()?;
     let pr = client
-        .get_pull(number)
+        .pull(number)
         .await
-        .map_err(SimError::github(format!("read pull request #{}", number.0)))?;
+        .map_err(SimError::github(format!("read pull request #{number}")))?;
+    let head = pr.head.branch.as_str();
     let issue = env.issue.or_else(|| issue_of(&pr));
     let d = directives_for(&client, issue).await?;
     let console = &env.console;
-    console.out(&format!(
-        "{} on PR #{} ({})",
-        doing(args.mode),
-        number.0,
-        pr.head_ref
-    ));
+    console.out(&format!("{} on PR #{number} ({head})", doing(args.mode)));
     match d.fix {
         FixOutcome::Hang => return Ok(hang().await),
         FixOutcome::Crash => return Ok(crash(console, d.cost_usd)),
@@ -42,26 +36,17 @@ pub async fn run(args: &SimArgs, env: &SimEnv) -> Result<Finish, SimError> {
         return Ok(Finish::ok("No changes made.", d.cost_usd));
     }
     let checkout = Checkout::new(&env.cwd);
-    checkout.checkout_remote(&pr.head_ref).await?;
+    checkout.checkout_remote(head).await?;
     let target = issue.map_or_else(|| content::pull_file(number), content::issue_file);
     if !edit(&checkout, args, &target).await? {
-        let summary = format!("Nothing to fix on {}.", pr.head_ref);
+        let summary = format!("Nothing to fix on {head}.");
         console.out(&summary);
         return Ok(Finish::ok(summary, d.cost_usd));
     }
-    let message = format!(
-        "fix: {} (PR #{})",
-        doing(args.mode).to_lowercase(),
-        number.0
-    );
+    let message = format!("fix: {} (PR #{number})", doing(args.mode).to_lowercase());
     let sha = checkout.commit(&[SIM_DIR], &message).await?;
-    checkout.push(&pr.head_ref).await?;
-    let summary = format!(
-        "Pushed {} to {} for PR #{}.",
-        sha.short(),
-        pr.head_ref,
-        number.0
-    );
+    checkout.push(head).await?;
+    let summary = format!("Pushed {} to {head} for PR #{number}.", short(&sha));
     console.out(&summary);
     Ok(Finish::ok(summary, d.cost_usd))
 }
@@ -76,16 +61,12 @@ fn doing(mode: Mode) -> &'static str {
 
 /// The issue a PR belongs to: the one its body closes, else the one its
 /// branch is named after.
-fn issue_of(pr: &PullRequest) -> Option<IssueNumber> {
-    content::closed_issue(&pr.body)
-        .or_else(|| issue_from_branch(&pr.head_ref.0, &default_branch_kinds()))
+fn issue_of(pr: &Pull) -> Option<u64> {
+    content::closed_issue(&pr.body).or_else(|| branch::issue_of(&pr.head.branch))
 }
 
 /// The issue's directives; the defaults when the issue is unknown or gone.
-async fn directives_for(
-    client: &OctoGitHub,
-    issue: Option<IssueNumber>,
-) -> Result<Directives, SimError> {
+async fn directives_for(client: &GitHub, issue: Option<u64>) -> Result<Directives, SimError> {
     let Some(number) = issue else {
         return Ok(Directives::default());
     };

@@ -7,6 +7,7 @@ pub mod approval;
 pub mod checkpoint;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod doctor;
 pub mod git;

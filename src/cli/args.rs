@@ -12,9 +12,20 @@ use crate::config::Schedule;
     name = "auto-milestone",
     version,
     about = "Run a GitHub milestone through headless coding-agent workers, one reviewed PR per issue",
-    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
+)]
+#[cfg_attr(
+    feature = "demo",
+    command(
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]"
+    )
+)]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]"
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,12 +39,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a sample milestone through the whole flow in the built-in sandbox (no network, no credentials).
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
     Status(StatusArgs),
     /// Check that a real run can start here: git, the repository, the GitHub token and its rights, the worker, Telegram, branch protection.
     Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
+    #[cfg(feature = "demo")]
     #[command(hide = true)]
     SimWorker(sim_agent::Args),
 }
@@ -105,6 +118,7 @@ impl From<ScheduleArg> for Schedule {
     }
 }
 
+#[cfg(feature = "demo")]
 #[derive(Debug, Args, Clone, Default)]
 pub struct DemoArgs {
     /// Answer every approval question with "merge" instead of asking on the terminal

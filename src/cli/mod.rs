@@ -51,7 +51,9 @@ pub fn main() -> ExitCode {
     crate::run::panic::install_hook();
     logging::init(cli.common.quiet, cli.common.verbose);
     let result = match cli.command {
+        #[cfg(feature = "demo")]
         Some(Command::SimWorker(args)) => return sim_agent::main(&args),
+        #[cfg(feature = "demo")]
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
         Some(Command::Status(args)) => crate::status::main(args, cli.common),
         Some(Command::Doctor) => crate::doctor::main(cli.common),

@@ -3,8 +3,10 @@
 //! blocks; async callers run them in `spawn_blocking`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::model::DiffLine;
 
@@ -43,7 +45,17 @@ impl GitDir {
     }
 
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        Command::new("git")
+        self.command(args)
+            .output()
+            .map_err(|source| GitError::Spawn {
+                args: args.join(" "),
+                source,
+            })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("git");
+        command
             .arg("--git-dir")
             .arg(&self.path)
             .args(args)
@@ -53,12 +65,8 @@ impl GitDir {
             .env("GIT_COMMITTER_NAME", "GitHub")
             .env("GIT_COMMITTER_EMAIL", "noreply@github.com")
             .env("GIT_TERMINAL_PROMPT", "0")
-            .env("LC_ALL", "C")
-            .output()
-            .map_err(|source| GitError::Spawn {
-                args: args.join(" "),
-                source,
-            })
+            .env("LC_ALL", "C");
+        command
     }
 
     /// Runs git and returns its trimmed stdout, or an error for a non-zero exit.
@@ -145,6 +153,80 @@ impl GitDir {
         }
         args.extend(["-m", message]);
         self.run(&args)
+    }
+
+    /// Stores `content` as a blob and returns its id.
+    pub fn write_blob(&self, content: &str) -> Result<String, GitError> {
+        let args = ["hash-object", "-w", "--stdin"];
+        let spawn = |source| GitError::Spawn {
+            args: args.join(" "),
+            source,
+        };
+        let mut child = self
+            .command(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(content.as_bytes()).map_err(spawn)?;
+        }
+        let out = child.wait_with_output().map_err(spawn)?;
+        if !out.status.success() {
+            return Err(failed(&args, &out));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// The tree of `commit` with the file at `path` set to `blob`, written
+    /// through an index of its own (a bare repository has none).
+    pub fn tree_with_file(&self, commit: &str, path: &str, blob: &str) -> Result<String, GitError> {
+        static INDEXES: AtomicU64 = AtomicU64::new(0);
+        let n = INDEXES.fetch_add(1, Ordering::Relaxed);
+        let index = self
+            .path
+            .join(format!("sandbox-index-{}-{n}", std::process::id()));
+        let written = self.with_index(&index, commit, path, blob);
+        let _ = std::fs::remove_file(&index);
+        written
+    }
+
+    fn with_index(
+        &self,
+        index: &Path,
+        commit: &str,
+        path: &str,
+        blob: &str,
+    ) -> Result<String, GitError> {
+        let run = |args: &[&str]| {
+            let out = self
+                .command(args)
+                .env("GIT_INDEX_FILE", index)
+                .output()
+                .map_err(|source| GitError::Spawn {
+                    args: args.join(" "),
+                    source,
+                })?;
+            match out.status.success() {
+                true => Ok(String::from_utf8_lossy(&out.stdout).trim().to_string()),
+                false => Err(failed(args, &out)),
+            }
+        };
+        run(&["read-tree", commit])?;
+        let entry = format!("100644,{blob},{path}");
+        run(&["update-index", "--add", "--cacheinfo", &entry])?;
+        run(&["write-tree"])
+    }
+
+    /// The tree a commit records.
+    pub fn tree_of(&self, commit: &str) -> Result<String, GitError> {
+        self.run(&[
+            "rev-parse",
+            "--verify",
+            "--end-of-options",
+            &format!("{commit}^{{tree}}"),
+        ])
     }
 
     /// Moves `branch` to `new` only if it is still at `old`.

@@ -29,7 +29,10 @@ impl RepoHandle {
         &self.slug
     }
 
-    fn edit<R>(&self, f: impl FnOnce(&mut Repo, &mut super::model::Ids, &str) -> R) -> R {
+    pub(crate) fn edit<R>(
+        &self,
+        f: impl FnOnce(&mut Repo, &mut super::model::Ids, &str) -> R,
+    ) -> R {
         self.state.write(|w| {
             let viewer = w.viewer.clone();
             let (repo, ids) = w.repo_mut(&self.slug).expect("sandbox repo exists");
@@ -37,12 +40,12 @@ impl RepoHandle {
         })
     }
 
-    fn view<R>(&self, f: impl FnOnce(&Repo) -> R) -> R {
+    pub(crate) fn view<R>(&self, f: impl FnOnce(&Repo) -> R) -> R {
         self.state
             .read(|w| f(w.repo(&self.slug).expect("sandbox repo exists")))
     }
 
-    fn git(&self) -> Option<GitDir> {
+    pub(crate) fn git(&self) -> Option<GitDir> {
         self.view(|r| r.git_dir.clone()).map(GitDir::new)
     }
 

@@ -11,7 +11,14 @@
 //! check runs, statuses and reviews appear by themselves; the viewer's
 //! `permissions` and each branch's protection are set through
 //! [`RepoHandle`], and a classic token's `X-OAuth-Scopes` through
-//! [`SandboxState::set_oauth_scopes`].
+//! [`SandboxState::set_oauth_scopes`]. People act on pull requests during a
+//! run through the same handle (merge as someone, close, reopen, push to the
+//! head, change the base), and the JSON says who (`merged_by`, `closed_by`).
+//!
+//! It speaks GitHub's JSON and keeps its own small vocabulary ([`RepoSlug`],
+//! [`IssueNumber`], [`ItemState`], ...): it depends on nothing of
+//! auto-milestone's, which uses it for its demo (behind the `demo` feature)
+//! and its tests.
 
 mod api;
 mod backend;
@@ -22,9 +29,13 @@ mod git;
 mod git_tests;
 mod handle;
 mod log;
+mod merging;
 mod model;
 mod ops;
 mod pagination;
+mod people;
+#[cfg(test)]
+mod people_tests;
 mod routes;
 mod server;
 mod shapes;
@@ -43,7 +54,7 @@ pub use model::{
 };
 pub use server::Sandbox;
 pub use sim::{CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript};
-pub use specs::{IssueSpec, PullSpec, ReviewCommentSpec, ReviewSpec};
+pub use specs::{CommitSpec, IssueSpec, PullSpec, ReviewCommentSpec, ReviewSpec};
 pub use state::SandboxState;
 pub use types::{
     Association, BranchProtection, InvalidRepoSlug, IssueNumber, ItemState, PrNumber,

@@ -185,6 +185,8 @@ pub struct Item {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Who closed it (a merged PR: who merged it), as `GET .../issues/{n}` says.
+    pub closed_by: Option<String>,
     /// Native "blocked by" dependencies: issues in this or another repository.
     pub blocked_by: Vec<(RepoSlug, u64)>,
     pub pull: Option<PullInfo>,
@@ -201,6 +203,8 @@ pub struct PullInfo {
     pub draft: bool,
     pub merged: bool,
     pub merged_at: Option<DateTime<Utc>>,
+    /// Who merged it.
+    pub merged_by: Option<String>,
     pub merge_commit_sha: Option<String>,
     /// Set by a test for a repo without git backing; computed otherwise.
     pub mergeable_state: Option<String>,
@@ -302,6 +306,7 @@ mod tests {
             created_at: now(),
             updated_at: now(),
             closed_at: None,
+            closed_by: None,
             blocked_by: vec![],
             pull: None,
         }

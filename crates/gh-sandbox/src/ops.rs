@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::types::ItemState;
@@ -18,6 +19,7 @@ impl Repo {
         let number = self.next_number();
         let at = now();
         let closed = spec.state == ItemState::Closed;
+        let author = spec.author.unwrap_or_else(|| viewer.to_string());
         let item = Item {
             id: ids.next(),
             number,
@@ -26,7 +28,8 @@ impl Repo {
             labels: spec.labels,
             state: spec.state,
             milestone: spec.milestone,
-            author: spec.author.unwrap_or_else(|| viewer.to_string()),
+            closed_by: closed.then(|| author.clone()),
+            author,
             created_at: at,
             updated_at: at,
             closed_at: closed.then_some(at),
@@ -62,6 +65,7 @@ impl Repo {
             draft: spec.draft,
             merged: false,
             merged_at: None,
+            merged_by: None,
             merge_commit_sha: None,
             mergeable_state: None,
             diff: spec.diff,
@@ -189,30 +193,65 @@ impl Repo {
         id
     }
 
-    /// Records a merge: the PR closes as merged, and every issue its body
-    /// links with `Closes/Fixes/Resolves #N` closes.
-    pub fn record_merge(&mut self, pr: u64, merge_sha: &str) {
+    /// Records a merge by `merged_by`: the PR closes as merged, and every
+    /// issue its body links with `Closes/Fixes/Resolves #N` closes, closed by
+    /// the same person (as GitHub records it).
+    pub fn record_merge(&mut self, pr: u64, merge_sha: &str, merged_by: &str) {
         let at = now();
         let mut linked = Vec::new();
         if let Some(item) = self.items.get_mut(&pr) {
-            item.state = ItemState::Closed;
-            item.closed_at = Some(at);
-            item.updated_at = at;
+            close(item, merged_by, at);
             linked = closing_references(item.body.as_deref().unwrap_or_default());
             if let Some(pull) = item.pull.as_mut() {
                 pull.merged = true;
                 pull.merged_at = Some(at);
+                pull.merged_by = Some(merged_by.to_string());
                 pull.merge_commit_sha = Some(merge_sha.to_string());
             }
         }
         for number in linked {
             if let Some(issue) = self.items.get_mut(&number).filter(|i| i.pull.is_none()) {
-                issue.state = ItemState::Closed;
-                issue.closed_at = Some(at);
-                issue.updated_at = at;
+                close(issue, merged_by, at);
             }
         }
     }
+
+    /// Closes an open issue or an unmerged PR as `by`; false when it was
+    /// not open.
+    pub fn close_item(&mut self, number: u64, by: &str) -> bool {
+        match self.items.get_mut(&number) {
+            Some(item) if item.state == ItemState::Open => {
+                close(item, by, now());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Reopens a closed issue or a closed, unmerged PR: open again, with
+    /// `closed_at` and `closed_by` cleared. False when there was nothing to
+    /// reopen (GitHub cannot reopen a merged PR either).
+    pub fn reopen_item(&mut self, number: u64) -> bool {
+        let Some(item) = self.items.get_mut(&number) else {
+            return false;
+        };
+        let merged = item.pull.as_ref().is_some_and(|p| p.merged);
+        if item.state == ItemState::Open || merged {
+            return false;
+        }
+        item.state = ItemState::Open;
+        item.closed_at = None;
+        item.closed_by = None;
+        item.updated_at = now();
+        true
+    }
+}
+
+fn close(item: &mut Item, by: &str, at: DateTime<Utc>) {
+    item.state = ItemState::Closed;
+    item.closed_at = Some(at);
+    item.closed_by = Some(by.to_string());
+    item.updated_at = at;
 }
 
 /// Issue numbers a PR body closes, in GitHub's keyword forms.
@@ -270,12 +309,44 @@ mod tests {
             "s".into(),
             "me",
         );
-        repo.record_merge(pr, "m");
+        repo.record_merge(pr, "m", "alice");
         let pull = repo.items[&pr].pull.clone().unwrap();
         assert!(pull.merged);
         assert_eq!(pull.merge_commit_sha.as_deref(), Some("m"));
+        assert_eq!(pull.merged_by.as_deref(), Some("alice"));
         assert_eq!(repo.items[&pr].state, ItemState::Closed);
+        assert_eq!(repo.items[&pr].closed_by.as_deref(), Some("alice"));
         assert_eq!(repo.items[&linked].state, ItemState::Closed);
+        assert_eq!(repo.items[&linked].closed_by.as_deref(), Some("alice"));
         assert_eq!(repo.items[&other].state, ItemState::Open);
+        assert_eq!(repo.items[&other].closed_by, None);
+        assert!(!repo.reopen_item(pr), "a merged PR stays closed");
+    }
+
+    #[test]
+    fn closing_records_who_and_reopening_clears_it() {
+        let mut world = World::default();
+        let slug = RepoSlug::new("o", "r");
+        world.repos.push(Repo::new(slug.clone(), 1, "main"));
+        let (repo, ids) = world.repo_mut(&slug).unwrap();
+        let pr = repo.insert_pull(ids, PullSpec::new("c", "x"), "s".into(), "me");
+        let born_closed =
+            repo.insert_issue(ids, IssueSpec::new("old").closed().author("bob"), "me");
+        assert_eq!(repo.items[&born_closed].closed_by.as_deref(), Some("bob"));
+        assert!(repo.close_item(pr, "carol"));
+        assert!(!repo.close_item(pr, "dave"), "already closed");
+        let item = &repo.items[&pr];
+        assert_eq!(
+            (item.state, item.closed_by.as_deref()),
+            (ItemState::Closed, Some("carol"))
+        );
+        assert!(item.closed_at.is_some() && !item.pull.as_ref().unwrap().merged);
+        assert!(repo.reopen_item(pr));
+        assert!(!repo.reopen_item(pr), "already open");
+        let item = &repo.items[&pr];
+        assert_eq!(
+            (item.state, item.closed_at, item.closed_by.clone()),
+            (ItemState::Open, None, None)
+        );
     }
 }

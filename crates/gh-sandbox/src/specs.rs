@@ -206,3 +206,26 @@ impl ReviewCommentSpec {
         self
     }
 }
+
+/// A commit someone pushes to a pull request's head branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitSpec {
+    pub message: String,
+    /// Files the commit writes (path, whole content); none: an empty commit.
+    pub files: Vec<(String, String)>,
+}
+
+impl CommitSpec {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Writes `content` to `path` (replacing what was there).
+    pub fn file(mut self, path: impl Into<String>, content: impl Into<String>) -> Self {
+        self.files.push((path.into(), content.into()));
+        self
+    }
+}

@@ -146,6 +146,7 @@ fn stand_in(base: &str, slug: &RepoSlug, number: u64) -> Value {
         created_at: now(),
         updated_at: now(),
         closed_at: None,
+        closed_by: None,
         blocked_by: Vec::new(),
         pull: None,
     };

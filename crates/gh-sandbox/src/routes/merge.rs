@@ -15,6 +15,7 @@ use super::super::api::{ApiError, ApiResult, field, json_body, number, ok, reply
 use super::super::backend::{self, blocking};
 use super::super::git::{GitDir, GitError, MergeTree};
 use super::super::handle::fake_sha;
+use super::super::merging::{self, Refusal};
 use super::super::model::PullInfo;
 use super::App;
 
@@ -189,12 +190,20 @@ pub async fn merge(
     if t.mergeable_state == "dirty" || (t.require_up_to_date && t.mergeable_state == "behind") {
         return Err(not_mergeable());
     }
-    let message = commit_message(&t, n, &request);
+    let message = merging::message(
+        &t.title,
+        n,
+        &t.pull.head_ref,
+        &request.method,
+        request.title.as_deref(),
+        request.message.as_deref(),
+    );
     let merged = match &t.git {
         Some(git) => commit_merge(git.clone(), &t, &request.method, message).await?,
-        None => fake_sha(&format!("merge {n} {}", t.base_sha)),
+        None => merging::made_up(n, &t.base_sha),
     };
     app.state.write(|w| {
+        let viewer = w.viewer.clone();
         let Some((repo, _)) = w.repo_mut(&slug) else {
             return;
         };
@@ -202,28 +211,15 @@ pub async fn merge(
             repo.branches
                 .insert(t.pull.base_ref.clone(), merged.clone());
         }
-        repo.record_merge(n, &merged);
+        repo.record_merge(n, &merged, &viewer);
     });
     Ok(ok(
         &json!({ "sha": merged, "merged": true, "message": "Pull Request successfully merged" }),
     ))
 }
 
-/// GitHub's default commit messages: `Title (#N)` for a squash, the PR line for a merge.
-fn commit_message(t: &Target, n: u64, request: &MergeRequest) -> String {
-    let title = match (&request.title, request.method.as_str()) {
-        (Some(title), _) => title.clone(),
-        (None, "merge") => format!("Merge pull request #{n} from {}", t.pull.head_ref),
-        (None, _) => format!("{} (#{n})", t.title),
-    };
-    match &request.message {
-        Some(body) if !body.is_empty() => format!("{title}\n\n{body}"),
-        _ => title,
-    }
-}
-
-/// Writes the merged commit on the base branch: one parent for squash (and,
-/// simplified, rebase), two for a merge commit. 409 if the base moved meanwhile.
+/// Writes the merged commit on the base branch; 405 on a conflict, 409 if
+/// the base moved meanwhile.
 async fn commit_merge(
     git: GitDir,
     t: &Target,
@@ -236,23 +232,16 @@ async fn commit_merge(
         t.pull.base_ref.clone(),
     );
     let two_parents = method == "merge";
-    blocking(move || {
-        let MergeTree::Clean { tree } = git.merge_tree(&base, &head)? else {
-            return Ok(Err(not_mergeable()));
-        };
-        let parents: Vec<&str> = if two_parents {
-            vec![&base, &head]
-        } else {
-            vec![&base]
-        };
-        let commit = git.commit_tree(&tree, &parents, &message)?;
-        if git.move_branch(&base_ref, &commit, &base).is_err() {
-            let moved = "Base branch was modified. Review and try the merge again.";
-            return Ok(Err(ApiError::new(StatusCode::CONFLICT, moved)));
-        }
-        Ok::<_, GitError>(Ok(commit))
+    let written =
+        blocking(move || merging::write(&git, (&base, &base_ref), &head, two_parents, &message))
+            .await?;
+    written.map_err(|refusal| match refusal {
+        Refusal::Conflict => not_mergeable(),
+        Refusal::BaseMoved => ApiError::new(
+            StatusCode::CONFLICT,
+            "Base branch was modified. Review and try the merge again.",
+        ),
     })
-    .await?
 }
 
 #[cfg(test)]
@@ -306,6 +295,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((pr.merged, pr.merge_commit_sha), (Some(true), answer.sha));
+        assert_eq!(
+            pr.merged_by.map(|u| u.login).as_deref(),
+            Some("octocat"),
+            "the token's user merged it"
+        );
         assert_eq!(repo.issue(1).unwrap().state, ItemState::Closed);
         assert_eq!(t.status("/repos/acme/widgets/pulls/2/merge").await, 204);
         let again = t

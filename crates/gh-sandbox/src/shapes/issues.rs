@@ -67,7 +67,7 @@ pub fn issue(base: &str, repo: &Repo, item: &Item) -> Value {
         "closed_at": opt_ts(item.closed_at),
         "created_at": ts(item.created_at),
         "updated_at": ts(item.updated_at),
-        "closed_by": null,
+        "closed_by": item.closed_by.as_deref().map_or(Value::Null, |login| user(base, login)),
         "author_association": association(repo, &item.author),
         "timeline_url": urls.api(&format!("/issues/{n}/timeline")),
         "performed_via_github_app": null
@@ -165,6 +165,19 @@ mod tests {
             pr.author_association,
             Some(octocrab::models::AuthorAssociation::Owner)
         );
+        assert!(pr.closed_by.is_none(), "open: nobody closed it");
+    }
+
+    #[test]
+    fn a_closed_issue_names_who_closed_it() {
+        let (mut world, slug) = repo_with_items();
+        let (repo, _) = world.repo_mut(&slug).unwrap();
+        repo.close_item(1, "alice");
+        let repo = world.repo(&slug).unwrap();
+        let value = issue(BASE, repo, &repo.items[&1]);
+        let closed: octocrab::models::issues::Issue = serde_json::from_value(value).unwrap();
+        assert_eq!(closed.closed_by.map(|u| u.login).as_deref(), Some("alice"));
+        assert!(closed.closed_at.is_some());
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn detail(base: &str, repo: &Repo, item: &Item, pr: &PullInfo, state: &str) -> V
         "mergeable": mergeable,
         "rebaseable": mergeable,
         "mergeable_state": state,
-        "merged_by": if pr.merged { user(base, &repo.slug.owner) } else { Value::Null },
+        "merged_by": pr.merged_by.as_deref().map_or(Value::Null, |login| user(base, login)),
         "comments": repo.issue_comments.iter().filter(|c| c.issue == n).count(),
         "review_comments": repo.review_comments.iter().filter(|c| c.pr == n).count(),
         "maintainer_can_modify": false,
@@ -227,6 +227,7 @@ mod tests {
             Some(octocrab::models::pulls::MergeableState::Behind)
         );
         assert_eq!(one.merged, Some(false));
+        assert!(one.merged_by.is_none());
         let listed = PullView {
             base_sha: "b".repeat(40),
             mergeable_state: None,

@@ -6,6 +6,7 @@ pub mod actors;
 pub mod approval;
 pub mod checkpoint;
 pub mod cli;
+pub mod command;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;

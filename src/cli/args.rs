@@ -1,10 +1,9 @@
 //! The command line as clap sees it. Every flag that is also a setting
 //! overrides that setting's file and environment values.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::command::CommonArgs;
 use crate::config::Schedule;
 
 #[derive(Debug, Parser)]
@@ -40,38 +39,15 @@ pub struct Cli {
 pub enum Command {
     /// Run a sample milestone through the whole flow in the built-in sandbox (no network, no credentials).
     #[cfg(feature = "demo")]
-    Demo(DemoArgs),
+    Demo(crate::demo::DemoArgs),
     /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
-    Status(StatusArgs),
+    Status(crate::status::StatusArgs),
     /// Check that a real run can start here: git, the repository, the GitHub token and its rights, the worker, Telegram, branch protection.
     Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
     #[cfg(feature = "demo")]
     #[command(hide = true)]
     SimWorker(sim_agent::Args),
-}
-
-/// Flags every command understands.
-#[derive(Debug, Args, Clone, Default)]
-pub struct CommonArgs {
-    /// OWNER/NAME (default: GITHUB_REPOSITORY, else the `origin` remote)
-    #[arg(long, global = true, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// A TOML settings file
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// The checkpoint database (default: auto-milestone/state.db under the repository's git directory)
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
-    /// Print JSON instead of text
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Less output (-q: warnings and the summary only)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
-    pub quiet: u8,
-    /// More output (-v: debug, -vv: trace)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
 }
 
 /// Running (or planning) a milestone or a list of issues.
@@ -116,25 +92,4 @@ impl From<ScheduleArg> for Schedule {
             ScheduleArg::Waves => Schedule::Waves,
         }
     }
-}
-
-#[cfg(feature = "demo")]
-#[derive(Debug, Args, Clone, Default)]
-pub struct DemoArgs {
-    /// Answer every approval question with "merge" instead of asking on the terminal
-    #[arg(long)]
-    pub approve_all: bool,
-    /// Plan the sample milestone only
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Keep the demo's temporary repository and checkpoint instead of deleting them
-    #[arg(long)]
-    pub keep: bool,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct StatusArgs {
-    /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
-    #[arg(value_name = "TARGET", num_args = 0..)]
-    pub target: Vec<String>,
 }

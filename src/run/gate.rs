@@ -7,8 +7,8 @@ use actix::Addr;
 
 use crate::actors::ApprovalActor;
 use crate::checkpoint::{QuestionKind, RunId, RunStatus};
-use crate::cli::exit::Exit;
-use crate::cli::plan_cmd::{self, Planned};
+use crate::command::exit::Exit;
+use crate::command::plan_cmd::{self, Planned};
 use crate::messages::checkpoint::SetRunStatus;
 use crate::messages::{Answer, Ask, AskError, Notify, Question};
 

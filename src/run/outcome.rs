@@ -1,7 +1,7 @@
 //! How an issue, and a whole run, can end — the vocabulary the actors report
 //! in and the command line turns into an exit code.
 
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::ids::{IssueNumber, PrNumber};
 
 /// Why the run is being stopped before its end.

@@ -9,7 +9,7 @@ use actix::Addr;
 
 use crate::actors::CheckpointActor;
 use crate::checkpoint::RunStatus;
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::messages::checkpoint::{LoadIssues, LoadRun};
 use crate::run::context::RunContext;
 use crate::run::outcome::RunEnd;

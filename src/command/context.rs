@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 
-use super::args::{CommonArgs, RunArgs};
+use super::CommonArgs;
 use crate::config::{self, Settings};
 use crate::git::Git;
 use crate::github::auth::{self, Token, TokenSource, gh_auth_token, gh_host};
@@ -21,8 +21,12 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Settings from the file and environment, with the command line's flags on top.
-pub fn load_settings(common: &CommonArgs, run: Option<&RunArgs>) -> anyhow::Result<Settings> {
+/// Settings from the file and environment, with the common flags and then
+/// the command's own (`flags`) on top, validated.
+pub fn load_settings(
+    common: &CommonArgs,
+    flags: impl FnOnce(&mut Settings),
+) -> anyhow::Result<Settings> {
     let mut s = config::load(common.config.as_deref(), env_var)?;
     if let Some(repo) = &common.repo {
         s.repo = Some(repo.clone());
@@ -30,20 +34,7 @@ pub fn load_settings(common: &CommonArgs, run: Option<&RunArgs>) -> anyhow::Resu
     if let Some(db) = &common.db {
         s.db = Some(db.clone());
     }
-    if let Some(run) = run {
-        if let Some(n) = run.parallel {
-            s.parallel = n as usize;
-        }
-        if let Some(mode) = run.schedule {
-            s.schedule = mode.into();
-        }
-        if run.skip_ci {
-            s.ci.skip = true;
-        }
-        if let Some(usd) = run.max_budget_usd_total {
-            s.budget.max_total_usd = Some(usd);
-        }
-    }
+    flags(&mut s);
     config::load::validate(&s).map_err(|m| anyhow!("invalid settings: {m}"))?;
     Ok(s)
 }

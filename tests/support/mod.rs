@@ -7,5 +7,6 @@ pub mod approval;
 pub mod cli;
 pub mod convert;
 pub mod peers;
+pub mod plan;
 pub mod prism_relay;
 pub mod world;

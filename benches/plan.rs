@@ -12,7 +12,7 @@ use auto_milestone::github::retry::RetryPolicy;
 use auto_milestone::github::{Issue, IssueRef, ItemState, OctoGitHub};
 use auto_milestone::ids::{IssueNumber, RepoSlug};
 use auto_milestone::plan::{self, Plan, PlanInput, PlanningStatus, Target};
-use auto_milestone::sandbox::{IssueSpec, Sandbox};
+use gh_sandbox::{IssueSpec, Sandbox};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -155,7 +155,7 @@ fn bench_build_plan(rng: &mut StdRng) {
     let graph = generate(rng, SANDBOX_ISSUES);
     let sandbox = Sandbox::start();
     let repo = sandbox.state().add_repo(SLUG, "main");
-    let m = repo.add_milestone(MILESTONE, ItemState::Open);
+    let m = repo.add_milestone(MILESTONE, gh_sandbox::ItemState::Open);
     for (i, g) in graph.iter().enumerate() {
         let title = format!("Bench issue {}", i + 1);
         let number = repo.add_issue(IssueSpec::new(title).body(g.body.clone()).milestone(m));
@@ -163,7 +163,12 @@ fn bench_build_plan(rng: &mut StdRng) {
     }
     for (i, g) in graph.iter().enumerate() {
         for b in &g.native {
-            repo.add_blocked_by(IssueNumber(i as u64 + 1), repo.slug(), IssueNumber(*b));
+            let (blocked, blocker) = (i as u64 + 1, *b);
+            repo.add_blocked_by(
+                gh_sandbox::IssueNumber(blocked),
+                repo.slug(),
+                gh_sandbox::IssueNumber(blocker),
+            );
         }
     }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

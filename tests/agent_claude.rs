@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
 use auto_milestone::ids::IssueNumber;
-use auto_milestone::sandbox::{CiScript, CodeRabbitScript};
+use gh_sandbox::{CiScript, CodeRabbitScript};
 use serde_json::{Value, json};
 use support::peers::ClaudeApi;
 use support::world::{Human, MILESTONE, World, text};

@@ -10,7 +10,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Output;
 
-use auto_milestone::github::{BranchProtection, RepoPermissions};
+use gh_sandbox::{BranchProtection, RepoPermissions};
 use serde_json::Value;
 use support::world::chat::{self, Telegram};
 use support::world::{BIN, World, git, text};

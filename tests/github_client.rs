@@ -5,6 +5,8 @@
 //! bytes matter: the token it sends, and `Link` next URLs followed relative
 //! to the configured API base.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -17,11 +19,13 @@ use auto_milestone::github::{
     Association, BranchProtection, GitHubApi, GitHubError, ItemState, OctoGitHub, RepoPermissions,
 };
 use auto_milestone::ids::{BranchName, IssueNumber};
-use auto_milestone::sandbox::{
+use gh_sandbox as sb;
+use gh_sandbox::{
     CODERABBIT_LOGIN, Fault, IssueSpec, PullSpec, RepoHandle, ReviewCommentSpec, ReviewSpec, Route,
     Sandbox,
 };
 use serde_json::json;
+use support::convert::ToProduct;
 
 const SLUG: &str = "acme/widgets";
 const TOKEN: &str = "ghp_test_token_4f9a";
@@ -62,9 +66,9 @@ fn statuses(sandbox: &Sandbox, method: &str, pattern: &str) -> Vec<u16> {
 #[tokio::test]
 async fn reviews_and_comments_say_how_their_authors_relate_to_the_repository() {
     let (sandbox, repo) = sandbox();
-    repo.set_association("alice", Association::Collaborator);
-    repo.set_association("mallory", Association::FirstTimeContributor);
-    repo.set_association("carol", Association::Contributor);
+    repo.set_association("alice", sb::Association::Collaborator);
+    repo.set_association("mallory", sb::Association::FirstTimeContributor);
+    repo.set_association("carol", sb::Association::Contributor);
     let pr = repo.add_pull(PullSpec::new("A PR", "feat/issue-1-x"));
     let authors = [
         "acme",
@@ -90,8 +94,8 @@ async fn reviews_and_comments_say_how_their_authors_relate_to_the_repository() {
         Association::None, // an app: only the bot list trusts it
     ];
     let gh = client(sandbox.url(), fast());
-    let reviews = gh.list_reviews(pr).await.unwrap();
-    let inline = gh.list_review_comments(pr).await.unwrap();
+    let reviews = gh.list_reviews(pr.product()).await.unwrap();
+    let inline = gh.list_review_comments(pr.product()).await.unwrap();
     let conversation = gh.list_issue_comments(pr.0).await.unwrap();
     let of = |pairs: Vec<(String, Association)>| {
         let logins: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
@@ -126,8 +130,8 @@ async fn reviews_and_comments_say_how_their_authors_relate_to_the_repository() {
 #[tokio::test]
 async fn every_page_of_a_milestone_is_read_and_pull_requests_left_out() {
     let (sandbox, repo) = sandbox();
-    let m = repo.add_milestone("Big", ItemState::Open);
-    let other = repo.add_milestone("Other", ItemState::Open);
+    let m = repo.add_milestone("Big", sb::ItemState::Open);
+    let other = repo.add_milestone("Other", sb::ItemState::Open);
     let mut expected = BTreeSet::new();
     for n in 0..250 {
         let spec = IssueSpec::new(format!("Issue {n}")).milestone(m);
@@ -177,8 +181,8 @@ async fn every_page_of_a_milestone_is_read_and_pull_requests_left_out() {
 #[tokio::test]
 async fn milestones_list_open_and_closed_with_their_counts() {
     let (sandbox, repo) = sandbox();
-    let open = repo.add_milestone("Open one", ItemState::Open);
-    repo.add_milestone("Closed one", ItemState::Closed);
+    let open = repo.add_milestone("Open one", sb::ItemState::Open);
+    repo.add_milestone("Closed one", sb::ItemState::Closed);
     repo.add_issue(IssueSpec::new("a").milestone(open));
     repo.add_issue(IssueSpec::new("b").milestone(open).closed());
     let gh = client(sandbox.url(), fast());
@@ -201,7 +205,7 @@ async fn milestones_list_open_and_closed_with_their_counts() {
 #[tokio::test]
 async fn transient_failures_are_retried_and_each_attempt_is_logged() {
     let (sandbox, repo) = sandbox();
-    repo.add_milestone("M", ItemState::Open);
+    repo.add_milestone("M", sb::ItemState::Open);
     let route = Route::matching("GET", MILESTONES);
     sandbox
         .faults()
@@ -220,7 +224,7 @@ async fn transient_failures_are_retried_and_each_attempt_is_logged() {
 #[tokio::test]
 async fn at_most_four_attempts_then_the_error_says_so() {
     let (sandbox, repo) = sandbox();
-    repo.add_milestone("M", ItemState::Open);
+    repo.add_milestone("M", sb::ItemState::Open);
     let route = Route::matching("GET", MILESTONES);
     sandbox
         .faults()
@@ -249,7 +253,7 @@ async fn at_most_four_attempts_then_the_error_says_so() {
 #[tokio::test]
 async fn a_secondary_rate_limit_is_waited_out_as_retry_after_asks() {
     let (sandbox, repo) = sandbox();
-    repo.add_milestone("M", ItemState::Open);
+    repo.add_milestone("M", sb::ItemState::Open);
     sandbox.faults().inject(
         Route::matching("GET", MILESTONES),
         Fault::SecondaryRateLimit {
@@ -272,7 +276,7 @@ async fn a_secondary_rate_limit_is_waited_out_as_retry_after_asks() {
 #[tokio::test]
 async fn a_rate_limit_resetting_later_than_the_longest_wait_is_reported_at_once() {
     let (sandbox, repo) = sandbox();
-    repo.add_milestone("M", ItemState::Open);
+    repo.add_milestone("M", sb::ItemState::Open);
     sandbox.faults().inject(
         Route::matching("GET", MILESTONES),
         Fault::rate_limited_for(Duration::from_secs(3600)),
@@ -290,7 +294,7 @@ async fn a_rate_limit_resetting_later_than_the_longest_wait_is_reported_at_once(
 #[tokio::test]
 async fn a_client_error_fails_at_once_with_githubs_message() {
     let (sandbox, repo) = sandbox();
-    repo.add_milestone("M", ItemState::Open);
+    repo.add_milestone("M", sb::ItemState::Open);
     sandbox.faults().inject(
         Route::matching("GET", MILESTONES),
         Fault::Error {
@@ -351,7 +355,7 @@ async fn repository_access_reports_the_role_and_a_classic_tokens_scopes() {
     assert_eq!(access.permissions, Some(RepoPermissions::all()));
     assert_eq!(access.oauth_scopes, None, "no header: a fine-grained token");
 
-    repo.set_permissions(RepoPermissions::read_only());
+    repo.set_permissions(sb::RepoPermissions::read_only());
     sandbox
         .state()
         .set_oauth_scopes(Some("public_repo, read:org"));
@@ -377,7 +381,10 @@ async fn branch_protection_is_read_absent_or_refused_without_admin() {
     let main = BranchName("main".into());
     assert_eq!(gh.branch_protection(&main).await.unwrap(), None);
 
-    repo.protect_branch("main", BranchProtection::requiring(&["ci", "lint"], true));
+    repo.protect_branch(
+        "main",
+        sb::BranchProtection::requiring(&["ci", "lint"], true),
+    );
     let read = gh.branch_protection(&main).await.unwrap();
     assert_eq!(
         read,
@@ -394,9 +401,9 @@ async fn branch_protection_is_read_absent_or_refused_without_admin() {
         "{missing}"
     );
 
-    repo.set_permissions(RepoPermissions {
+    repo.set_permissions(sb::RepoPermissions {
         admin: false,
-        ..RepoPermissions::all()
+        ..sb::RepoPermissions::all()
     });
     let refused = gh.branch_protection(&main).await.unwrap_err();
     assert_eq!(refused.status(), Some(403), "{refused}");
@@ -411,7 +418,7 @@ async fn branch_protection_is_read_absent_or_refused_without_admin() {
 async fn a_branch_name_with_a_slash_reaches_its_protection() {
     let (sandbox, repo) = sandbox();
     repo.set_branch("release/1.0", &"a".repeat(40));
-    repo.protect_branch("release/1.0", BranchProtection::default());
+    repo.protect_branch("release/1.0", sb::BranchProtection::default());
     let gh = client(sandbox.url(), fast());
     let read = gh
         .branch_protection(&BranchName("release/1.0".into()))
@@ -434,7 +441,7 @@ async fn native_dependencies_name_repository_and_state_and_may_be_absent() {
     let gh = client(sandbox.url(), fast());
 
     let refs = gh
-        .issue_blocked_by(blocked)
+        .issue_blocked_by(blocked.product())
         .await
         .unwrap()
         .expect("feature on");
@@ -453,7 +460,7 @@ async fn native_dependencies_name_repository_and_state_and_may_be_absent() {
 
     repo.set_dependencies_api(false);
     sandbox.requests().clear();
-    assert_eq!(gh.issue_blocked_by(blocked).await.unwrap(), None);
+    assert_eq!(gh.issue_blocked_by(blocked.product()).await.unwrap(), None);
     assert_eq!(sandbox.requests().all().len(), 1, "a 404 is not retried");
 }
 

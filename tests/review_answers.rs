@@ -7,8 +7,8 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
-use auto_milestone::github::ItemState;
-use auto_milestone::sandbox::CiScript;
+use gh_sandbox::CiScript;
+use gh_sandbox::ItemState;
 use support::world::{Human, MILESTONE, Prompt, World, sim_text_argv, text};
 
 /// Feedback a shell would mangle: quotes, a command substitution, backticks,
@@ -128,4 +128,53 @@ fn skip_skips_the_issue_and_its_dependents_and_the_independent_issue_merges() {
     assert_eq!(world.latest_run().status, RunStatus::Completed, "{log}");
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert!(log.contains("MILESTONE COMPLETE"), "{log}");
+}
+
+/// The run stopped after a human's skip was recorded but before its
+/// dependent was (a crash between the two writes): `--resume` skips the
+/// dependent in the checkpoint, saying why, instead of leaving it pending.
+#[test]
+fn a_resume_skips_the_waiting_dependents_of_a_human_skip() {
+    let world = World::new();
+    let idea = world.issue("Try an idea", "", "");
+    let child = world.issue("Build on the idea", &format!("Blocked by {idea}"), "");
+    let human = Human::new(move |p| {
+        Some(match p {
+            Prompt::Merge { pr, .. } => format!("skip #{pr}"),
+            Prompt::Plan => "approve".into(),
+            Prompt::Budget => "stop".into(),
+        })
+    });
+    let first = world.start(&[MILESTONE], human).wait();
+    assert_eq!(
+        world.row(child).state,
+        IssueState::Skipped,
+        "{}",
+        text(&first)
+    );
+    // Undo the dependent's skip and the run's end, as a crash between them would.
+    let db = rusqlite::Connection::open(world.db()).unwrap();
+    db.execute(
+        "UPDATE run_issues SET state = 'pending', skip_reason = NULL, machine = NULL, finished_at = NULL WHERE issue = ?1",
+        [child.0 as i64],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE runs SET status = 'interrupted', finished_at = NULL",
+        [],
+    )
+    .unwrap();
+    drop(db);
+
+    let out = world.run(&[MILESTONE, "--resume"]);
+    let log = text(&out);
+    let row = world.row(child);
+    assert_eq!(row.state, IssueState::Skipped, "{log}");
+    assert_eq!(
+        row.skip_reason.as_deref(),
+        Some(format!("blocked by {idea}, which was skipped: skipped by terminal").as_str()),
+        "{log}"
+    );
+    assert!(world.worker_events(child, "start").is_empty(), "{log}");
+    assert_eq!(world.row(idea).state, IssueState::Skipped, "{log}");
 }

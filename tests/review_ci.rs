@@ -6,8 +6,8 @@
 mod support;
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
-use auto_milestone::github::ItemState;
-use auto_milestone::sandbox::{CiScript, PullSpec};
+use gh_sandbox::ItemState;
+use gh_sandbox::{CiScript, PullSpec};
 use support::world::{MILESTONE, SLUG, World, sim_text_argv, text};
 
 fn with_ci() -> World {

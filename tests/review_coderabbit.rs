@@ -8,11 +8,11 @@
 mod support;
 
 use auto_milestone::checkpoint::IssueState;
-use auto_milestone::github::Association;
 use auto_milestone::ids::PrNumber;
-use auto_milestone::sandbox::{
-    CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript, ReviewCommentSpec,
+use gh_sandbox::{
+    Association, CODERABBIT_LOGIN, CiScript, CodeRabbitMode, CodeRabbitScript, ReviewCommentSpec,
 };
+use support::convert::ToSandbox;
 use support::world::{MILESTONE, World, sim_text_argv, text};
 
 /// The issue comments on `pr` that ask CodeRabbit for a review.
@@ -81,7 +81,7 @@ fn real_findings_go_to_a_review_fix_worker_and_nitpicks_are_only_counted() {
     assert_eq!(review_requests(&world, pr), ["@coderabbitai review"]);
     let reviewed: Vec<String> = world
         .repo
-        .reviews(pr)
+        .reviews(pr.sandbox())
         .into_iter()
         .map(|r| r.commit_id)
         .collect();
@@ -201,7 +201,7 @@ fn a_strangers_comment_never_reaches_a_worker_and_the_human_is_told() {
     let (pr, _) = world.pull_of(issue);
     let authors: Vec<String> = world
         .repo
-        .review_comments(pr)
+        .review_comments(pr.sandbox())
         .into_iter()
         .map(|c| c.author)
         .collect();

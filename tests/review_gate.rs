@@ -111,3 +111,58 @@ fn feedback_without_a_planner_gets_a_notice_and_the_question_again_then_approve_
     }
     assert_eq!(world.latest_run().status, RunStatus::Completed);
 }
+
+/// Feedback starts a re-plan; the run is killed while the planner works.
+/// Nobody approved any plan, so the resume asks the question again before
+/// any worker starts, instead of running the plan it had saved.
+#[test]
+fn a_resume_after_an_interrupted_re_plan_asks_the_plan_question_again() {
+    let mut world = World::new();
+    let one = world.issue("Add the cog", "", "");
+    let two = world.issue("Add the spring", "", "");
+    let marker = world.work().join("..").join("replanning");
+    // First planning (no feedback): the planner declines and the built-in
+    // plan stands; with feedback it marks that it started and works on.
+    let script = format!(
+        "if [ -n \"$1\" ]; then touch '{}'; sleep 20; fi; exit 1",
+        marker.display()
+    );
+    let argv = serde_json::json!(["sh", "-c", script, "planner", "{feedback}"]).to_string();
+    world.set("AUTO_MILESTONE_PLANNER_COMMAND", &argv);
+    let asked = Arc::new(Mutex::new(0));
+    let mut first = world.start(
+        &[MILESTONE],
+        plan_answers(&["run the spring after the cog, please"], asked.clone()),
+    );
+    world.wait_for(
+        std::time::Duration::from_secs(60),
+        "the re-plan to start",
+        |_| marker.exists(),
+    );
+    first.kill();
+    assert!(world.trace().is_empty(), "no worker before approval");
+
+    let again = Arc::new(Mutex::new(0));
+    let out = world
+        .start(
+            &[MILESTONE, "--resume"],
+            plan_answers(&["approve"], again.clone()),
+        )
+        .wait();
+    let log = text(&out);
+    assert_eq!(
+        *again.lock().unwrap(),
+        1,
+        "the resume asks the plan question again\n{log}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let asked_at = stdout.find("MILESTONE PLAN REVIEW").expect("the question");
+    assert!(
+        !stdout[..asked_at].contains("worker"),
+        "nothing ran before the question\n{log}"
+    );
+    for issue in [one, two] {
+        assert_eq!(world.row(issue).state, IssueState::Merged, "{issue}\n{log}");
+    }
+    assert_eq!(out.status.code(), Some(0), "{log}");
+}

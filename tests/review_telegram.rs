@@ -7,8 +7,8 @@
 mod support;
 
 use auto_milestone::checkpoint::{IssueState, QuestionStatus, RunStatus};
-use auto_milestone::github::ItemState;
-use auto_milestone::sandbox::CiScript;
+use gh_sandbox::CiScript;
+use gh_sandbox::ItemState;
 use support::world::chat::{self, ANN, CHAT, STRANGER, Telegram};
 use support::world::{Human, MILESTONE, World, text};
 

@@ -5,7 +5,7 @@
 mod support;
 
 use auto_milestone::checkpoint::{IssueState, RunStatus};
-use auto_milestone::sandbox::PullSpec;
+use gh_sandbox::PullSpec;
 use support::world::{World, text};
 
 #[test]
@@ -84,12 +84,8 @@ fn a_failure_skips_every_dependent_and_nothing_else() {
     let child = world.issue("Child", "", "");
     let grandchild = world.issue("Grandchild", "", "");
     let independent = world.issue("Independent", "", "");
-    world
-        .repo
-        .add_blocked_by(child, &support::world::SLUG.parse().unwrap(), root);
-    world
-        .repo
-        .add_blocked_by(grandchild, &support::world::SLUG.parse().unwrap(), child);
+    world.add_blocked_by(child, root);
+    world.add_blocked_by(grandchild, child);
     let out = world.run(&[support::world::MILESTONE]);
     let log = text(&out);
     assert_eq!(world.row(root).state, IssueState::Failed, "{log}");

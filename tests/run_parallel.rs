@@ -10,13 +10,12 @@ use support::world::{World, text};
 #[test]
 fn three_workers_run_at_once_in_their_own_worktrees_and_dependents_wait_for_merges() {
     let world = World::new();
-    let slug = support::world::SLUG.parse().unwrap();
     let first = world.issue("First", "", "slow=800ms");
     let second = world.issue("Second", "", "slow=800ms");
     let third = world.issue("Third", "", "slow=800ms");
     let last = world.issue("Needs all three", "", "");
     for blocker in [first, second, third] {
-        world.repo.add_blocked_by(last, &slug, blocker);
+        world.add_blocked_by(last, blocker);
     }
     let out = world.run(&[support::world::MILESTONE, "--parallel", "3"]);
     let log = text(&out);
@@ -116,9 +115,7 @@ fn slow_and_fast_waves(
     let slow = world.issue("Slow", "Depends on: none", "slow=1500ms");
     let fast = world.issue("Fast", "Depends on: none", "");
     let after_fast = world.issue("After the fast one", "", "");
-    world
-        .repo
-        .add_blocked_by(after_fast, &support::world::SLUG.parse().unwrap(), fast);
+    world.add_blocked_by(after_fast, fast);
     (slow, after_fast)
 }
 

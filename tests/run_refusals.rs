@@ -5,7 +5,7 @@
 mod support;
 
 use auto_milestone::checkpoint::IssueState;
-use auto_milestone::sandbox::{Fault, Route};
+use gh_sandbox::{Fault, Route};
 use support::world::{World, text};
 
 #[test]

@@ -11,13 +11,16 @@
 //! (every question and the Telegram offset are in the checkpoint).
 
 use actix::dev::{MessageResponse, OneshotSender};
-use actix::{Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, Recipient, WrapFuture};
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, Recipient,
+    WrapFuture,
+};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
 use crate::approval::engine::{self, ApprovalConfig, Command};
-use crate::messages::approval::{Ask, Notify, SetParent, Withdraw};
 use crate::messages::ApprovalFailed;
+use crate::messages::approval::{Ask, Notify, SetParent, Withdraw};
 
 pub struct ApprovalActor {
     commands: UnboundedSender<Command>,
@@ -49,7 +52,7 @@ impl Actor for ApprovalActor {
         let handle = engine::start(config, rx);
         self.engine = Some(handle.abort_handle());
         // The engine ends only when the actor does; ending before is a failure.
-        ctx.spawn(async move { handle.await }.into_actor(self).map(|ended, act, ctx| {
+        ctx.spawn(handle.into_actor(self).map(|ended, act, ctx| {
             let reason = match ended {
                 Ok(()) => "the approval engine stopped".to_string(),
                 Err(e) => format!("the approval engine failed: {e}"),

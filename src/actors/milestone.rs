@@ -26,12 +26,13 @@ use crate::human::{Answer, AskError, Question};
 use crate::ids::IssueNumber;
 use crate::issue::effects::{Refusal, SlotFor};
 use crate::issue::stored::Change;
-use crate::messages::checkpoint::{ChangeIssue, LoadIssues, SetBudget, SetRunStatus};
 use crate::messages::approval::SetParent;
+use crate::messages::checkpoint::{ChangeIssue, LoadIssues, SetBudget, SetRunStatus};
 use crate::messages::{
-    ApprovalFailed, Ask, CostRecorded, IssueActivity, IssueEnded, IssueEscalated, IssueNoted, IssueOutcome,
-    IssueProgressed, MergeTurn, Notify, ReleaseMergeTurn, ReleaseSlot, RequestMergeTurn,
-    RequestSlot, RunEnd, Shutdown, SlotGrant, StartIssue, Stop, StopCause, Withdraw,
+    ApprovalFailed, Ask, CostRecorded, IssueActivity, IssueEnded, IssueEscalated, IssueNoted,
+    IssueOutcome, IssueProgressed, MergeTurn, Notify, ReleaseMergeTurn, ReleaseSlot,
+    RequestMergeTurn, RequestSlot, RunEnd, Shutdown, SlotGrant, StartIssue, Stop, StopCause,
+    Withdraw,
 };
 use crate::progress::ProgressSink;
 use crate::schedule::Scheduler;

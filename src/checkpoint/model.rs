@@ -397,6 +397,8 @@ pub mod event_kind {
     pub const RUN_STATUS: &str = "run_status";
     pub const BUDGET: &str = "budget";
     pub const PLAN_REPLACED: &str = "plan_replaced";
+    /// The human approved the plan at the planning gate (a resume asks again without it).
+    pub const PLAN_APPROVED: &str = "plan_approved";
     pub const TRANSITION: &str = "transition";
     pub const REOPENED: &str = "reopened";
     pub const UPDATED: &str = "updated";

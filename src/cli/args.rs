@@ -1,10 +1,9 @@
 //! The command line as clap sees it. Every flag that is also a setting
 //! overrides that setting's file and environment values.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::command::CommonArgs;
 use crate::config::Schedule;
 
 #[derive(Debug, Parser)]
@@ -12,9 +11,20 @@ use crate::config::Schedule;
     name = "auto-milestone",
     version,
     about = "Run a GitHub milestone through headless coding-agent workers, one reviewed PR per issue",
-    override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
+)]
+#[cfg_attr(
+    feature = "demo",
+    command(
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]"
+    )
+)]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]"
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,37 +38,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a sample milestone through the whole flow in the built-in sandbox (no network, no credentials).
-    Demo(DemoArgs),
+    #[cfg(feature = "demo")]
+    Demo(crate::demo::DemoArgs),
     /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
-    Status(StatusArgs),
+    Status(crate::status::StatusArgs),
     /// Check that a real run can start here: git, the repository, the GitHub token and its rights, the worker, Telegram, branch protection.
     Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
+    #[cfg(feature = "demo")]
     #[command(hide = true)]
-    SimWorker(SimWorkerArgs),
-}
-
-/// Flags every command understands.
-#[derive(Debug, Args, Clone, Default)]
-pub struct CommonArgs {
-    /// OWNER/NAME (default: GITHUB_REPOSITORY, else the `origin` remote)
-    #[arg(long, global = true, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// A TOML settings file
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// The checkpoint database (default: auto-milestone/state.db under the repository's git directory)
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
-    /// Print JSON instead of text
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Less output (-q: warnings and the summary only)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
-    pub quiet: u8,
-    /// More output (-v: debug, -vv: trace)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    SimWorker(sim_agent::Args),
 }
 
 /// Running (or planning) a milestone or a list of issues.
@@ -107,43 +96,4 @@ impl From<ScheduleArg> for Schedule {
             ScheduleArg::Waves => Schedule::Waves,
         }
     }
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct DemoArgs {
-    /// Answer every approval question with "merge" instead of asking on the terminal
-    #[arg(long)]
-    pub approve_all: bool,
-    /// Plan the sample milestone only
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Keep the demo's temporary repository and checkpoint instead of deleting them
-    #[arg(long)]
-    pub keep: bool,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct StatusArgs {
-    /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
-    #[arg(value_name = "TARGET", num_args = 0..)]
-    pub target: Vec<String>,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct SimWorkerArgs {
-    /// What the simulated worker does: work (commit, push, open PR), fix-ci, fix-review, changes
-    #[arg(long, default_value = "work")]
-    pub mode: String,
-    /// The issue (or PR, for fixes) number
-    #[arg(value_name = "NUMBER")]
-    pub number: u64,
-    /// Free text (review comments, feedback) handed to the worker
-    #[arg(long, default_value = "")]
-    pub text: String,
-    /// Continue this session: run its task again under the same session id
-    #[arg(long, value_name = "SESSION")]
-    pub resume: Option<String>,
-    /// What to print, as `claude -p` takes it: text, json or stream-json
-    #[arg(long, default_value = "stream-json", value_parser = ["text", "json", "stream-json"])]
-    pub output_format: String,
 }

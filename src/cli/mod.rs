@@ -1,38 +1,18 @@
-//! The command line: arguments, target parsing, exit codes, and dispatch to the commands.
+//! The command line's front end: parse the arguments (`args`), set up
+//! logging and the panic hook, and hand each command to the module that owns
+//! it. Nothing imports `cli`; what commands share lives in `command`.
 
 pub mod args;
-pub mod context;
-pub mod exit;
-pub mod logging;
-pub mod plan_cmd;
 mod run_cmd;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::command::CommandError;
+use crate::command::exit::Exit;
+use crate::progress::logging;
 use args::{Cli, Command};
-use exit::Exit;
-
-/// Why a command could not do its job; decides the exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// The command line was wrong (exit 2); the text is printed as is.
-    #[error("{0}")]
-    Usage(String),
-    /// Anything else (exit 1).
-    #[error(transparent)]
-    Runtime(#[from] anyhow::Error),
-}
-
-impl CliError {
-    fn exit(&self) -> Exit {
-        match self {
-            CliError::Usage(_) => Exit::Usage,
-            CliError::Runtime(_) => Exit::Failure,
-        }
-    }
-}
 
 /// Runs the program with the process's arguments.
 pub fn main() -> ExitCode {
@@ -51,7 +31,9 @@ pub fn main() -> ExitCode {
     crate::run::panic::install_hook();
     logging::init(cli.common.quiet, cli.common.verbose);
     let result = match cli.command {
-        Some(Command::SimWorker(args)) => return crate::simworker::main(&args),
+        #[cfg(feature = "demo")]
+        Some(Command::SimWorker(args)) => return sim_agent::main(&args),
+        #[cfg(feature = "demo")]
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
         Some(Command::Status(args)) => crate::status::main(args, cli.common),
         Some(Command::Doctor) => crate::doctor::main(cli.common),
@@ -61,8 +43,8 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(e) => {
             match &e {
-                CliError::Usage(text) => eprintln!("{text}"),
-                CliError::Runtime(err) => eprintln!("error: {err:#}"),
+                CommandError::Usage(text) => eprintln!("{text}"),
+                CommandError::Runtime(err) => eprintln!("error: {err:#}"),
             }
             e.exit().into()
         }

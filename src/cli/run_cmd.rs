@@ -2,18 +2,19 @@
 
 use anyhow::anyhow;
 
-use super::CliError;
-use super::args::{CommonArgs, RunArgs};
-use super::context;
-use super::exit::Exit;
-use super::plan_cmd;
+use super::args::RunArgs;
+use crate::command::context;
+use crate::command::exit::Exit;
+use crate::command::plan_cmd;
+use crate::command::{CommandError, CommonArgs};
+use crate::config::Settings;
 use crate::plan::Target;
 use crate::run::paths::{self, StatePaths};
 use crate::run::{self, RunRequest};
 
-pub fn main(run: RunArgs, common: CommonArgs) -> Result<Exit, CliError> {
-    let target = Target::parse(&run.target).map_err(|e| CliError::Usage(e.to_string()))?;
-    let settings = context::load_settings(&common, Some(&run))?;
+pub fn main(run: RunArgs, common: CommonArgs) -> Result<Exit, CommandError> {
+    let target = Target::parse(&run.target).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let settings = context::load_settings(&common, |s| apply_run_flags(s, &run))?;
     actix::System::new().block_on(execute(target, run, common, settings))
 }
 
@@ -21,8 +22,8 @@ async fn execute(
     target: Target,
     run: RunArgs,
     common: CommonArgs,
-    settings: crate::config::Settings,
-) -> Result<Exit, CliError> {
+    settings: Settings,
+) -> Result<Exit, CommandError> {
     let cwd =
         std::env::current_dir().map_err(|e| anyhow!("cannot read the current directory: {e}"))?;
     let root = context::checkout_root(&cwd).await;
@@ -100,7 +101,7 @@ fn command_line() -> String {
 async fn resume_preview(
     root: Option<&std::path::Path>,
     cwd: &std::path::Path,
-    settings: &crate::config::Settings,
+    settings: &Settings,
     repo: &crate::ids::RepoSlug,
     target: &Target,
 ) -> Option<String> {
@@ -113,4 +114,20 @@ async fn resume_preview(
     let store = crate::checkpoint::Store::open_read_only(db).ok()?;
     let run = store.find_unfinished_run(repo, &target.key()).ok()??;
     crate::status::resume_preview(&store, &run).ok()
+}
+
+/// The run's flags that are also settings, over the file and environment.
+fn apply_run_flags(s: &mut Settings, run: &RunArgs) {
+    if let Some(n) = run.parallel {
+        s.parallel = n as usize;
+    }
+    if let Some(mode) = run.schedule {
+        s.schedule = mode.into();
+    }
+    if run.skip_ci {
+        s.ci.skip = true;
+    }
+    if let Some(usd) = run.max_budget_usd_total {
+        s.budget.max_total_usd = Some(usd);
+    }
 }

@@ -3,9 +3,7 @@
 //! `Depends on`, `After`, a Dependencies checklist, a native dependency),
 //! one soft marker, and one blocker that was closed before the milestone.
 
-use crate::github::ItemState;
-use crate::ids::{IssueNumber, RepoSlug};
-use crate::sandbox::{IssueSpec, RepoHandle};
+use gh_sandbox::{IssueNumber, IssueSpec, ItemState, RepoHandle, RepoSlug};
 
 pub const REPO: &str = "demo-org/badge-forge";
 pub const MILESTONE: &str = "Badge Generator";

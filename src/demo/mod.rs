@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use clap::Args;
 
-use crate::cli::CliError;
-use crate::cli::args::{CommonArgs, DemoArgs};
-use crate::cli::exit::Exit;
-use crate::cli::plan_cmd;
+use crate::command::exit::Exit;
+use crate::command::plan_cmd;
+use crate::command::{CommandError, CommonArgs};
 use crate::config::{CiSettings, Dur, ReviewSettings, Settings, WorkerSettings};
 use crate::github::auth::Token;
 use crate::github::retry::RetryPolicy;
@@ -24,7 +24,21 @@ use crate::github::{GitHubApi, OctoGitHub};
 use crate::plan::Target;
 use crate::run::paths::StatePaths;
 use crate::run::{self, RunRequest};
-use crate::sandbox::{CiScript, CodeRabbitScript, Sandbox};
+use gh_sandbox::{CiScript, CodeRabbitScript, Sandbox};
+
+/// `auto-milestone demo`'s flags.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DemoArgs {
+    /// Answer every approval question with "merge" instead of asking on the terminal
+    #[arg(long)]
+    pub approve_all: bool,
+    /// Plan the sample milestone only
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the demo's temporary repository and checkpoint instead of deleting them
+    #[arg(long)]
+    pub keep: bool,
+}
 
 /// What each sample issue's simulated worker does (by position, 1-based).
 fn directives(position: usize) -> String {
@@ -43,7 +57,7 @@ fn directives(position: usize) -> String {
 }
 
 /// `auto-milestone demo`.
-pub fn main(args: DemoArgs, common: CommonArgs) -> Result<Exit, CliError> {
+pub fn main(args: DemoArgs, common: CommonArgs) -> Result<Exit, CommandError> {
     actix::System::new().block_on(async move {
         // The run's progress is not JSON, so `--json` shows the plan only.
         if args.dry_run || common.json {
@@ -66,7 +80,7 @@ fn client(sandbox: &Sandbox) -> anyhow::Result<Arc<dyn GitHubApi>> {
 }
 
 /// Starts the sandbox with the sample milestone and plans it.
-async fn plan_only(json: bool) -> Result<Exit, CliError> {
+async fn plan_only(json: bool) -> Result<Exit, CommandError> {
     let sandbox = Sandbox::try_start().context("start the sandbox GitHub on 127.0.0.1")?;
     let repo = sandbox.state().add_repo(fixture::REPO, "main");
     fixture::load(&repo, |_| String::new());
@@ -126,7 +140,7 @@ fn demo_settings(exe: &str) -> Settings {
 }
 
 /// The whole flow in the sandbox.
-async fn run_demo(args: DemoArgs) -> Result<Exit, CliError> {
+async fn run_demo(args: DemoArgs) -> Result<Exit, CommandError> {
     let dir = tempfile::Builder::new()
         .prefix("auto-milestone-demo-")
         .tempdir()

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 
 /// How a check came out.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::check::Check;
-use crate::cli::context::{Origin, RepoChoiceError, choose_repo};
+use crate::command::context::{Origin, RepoChoiceError, choose_repo};
 use crate::github::remote::slug_from_remote;
 use crate::ids::RepoSlug;
 

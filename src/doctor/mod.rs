@@ -22,17 +22,16 @@ use anyhow::Context as _;
 pub use check::{Check, Report, Status};
 
 use crate::approval::channel::{TelegramSetup, telegram_setup};
-use crate::cli::CliError;
-use crate::cli::args::CommonArgs;
-use crate::cli::context::{self, Origin, env_var};
-use crate::cli::exit::Exit;
+use crate::command::context::{self, Origin, env_var};
+use crate::command::exit::Exit;
+use crate::command::{CommandError, CommonArgs};
 use crate::config::Settings;
 use crate::github::GitHubApi;
 use crate::ids::{BranchName, RepoSlug};
 use local::RepoSource;
 
 /// `auto-milestone doctor [--json]`: exit 0 when nothing failed, else 1.
-pub fn main(common: CommonArgs) -> Result<Exit, CliError> {
+pub fn main(common: CommonArgs) -> Result<Exit, CommandError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -49,7 +48,7 @@ pub fn main(common: CommonArgs) -> Result<Exit, CliError> {
 /// Every check, in the order a user fixes things.
 pub async fn diagnose(common: &CommonArgs) -> Report {
     let file = common.config.as_deref();
-    let settings = match context::load_settings(common, None) {
+    let settings = match context::load_settings(common, |_| {}) {
         Ok(settings) => settings,
         Err(e) => {
             let failed = local::settings(file, Err(format!("{e:#}")));

@@ -1,10 +1,11 @@
 //! Showing a run as it goes: the live tree on a terminal, plain lines
-//! elsewhere (and with `-q`), and the console that lets other output pass
-//! above the live tree.
+//! elsewhere (and with `-q`), the console that lets other output pass
+//! above the live tree, and the diagnostics (`logging`) that pass above it.
 
 pub mod console;
 pub mod lines;
 pub mod live;
+pub mod logging;
 pub mod screen;
 pub mod throttle;
 

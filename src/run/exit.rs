@@ -1,6 +1,6 @@
 //! How a run's end becomes the process's exit code.
 
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::messages::outcome::{RunEnd, StopCause};
 
 pub fn for_stop(cause: StopCause) -> Exit {

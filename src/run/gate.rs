@@ -6,10 +6,10 @@
 use actix::Addr;
 
 use crate::actors::ApprovalActor;
-use crate::checkpoint::{QuestionKind, RunId, RunStatus};
-use crate::cli::exit::Exit;
-use crate::cli::plan_cmd::{self, Planned};
-use crate::messages::checkpoint::SetRunStatus;
+use crate::checkpoint::{QuestionKind, RunId, RunStatus, event_kind};
+use crate::command::exit::Exit;
+use crate::command::plan_cmd::{self, Planned};
+use crate::messages::checkpoint::{AppendEvent, SetRunStatus};
 use crate::messages::{Answer, Ask, AskError, Notify, Question};
 
 use super::launch::Services;
@@ -45,7 +45,20 @@ pub async fn gate_run(
     parked: &str,
 ) -> anyhow::Result<Gated> {
     let (status, exit) = match planning_gate(&services.approvals, run, req, planned).await? {
-        GateOutcome::Proceed(planned) => return Ok(Gated::Go(planned)),
+        GateOutcome::Proceed(planned) => {
+            // Recorded before the plan runs: a resume after a crash from
+            // here on runs it; before, it asks again.
+            services
+                .checkpoint
+                .send(AppendEvent {
+                    run,
+                    issue: None,
+                    kind: event_kind::PLAN_APPROVED.into(),
+                    detail: None,
+                })
+                .await??;
+            return Ok(Gated::Go(planned));
+        }
         GateOutcome::Abort { by } => {
             println!("Aborted at the planning gate by {by}.");
             (RunStatus::Failed, Exit::Failure)

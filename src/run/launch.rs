@@ -14,7 +14,7 @@ use crate::actors::{
     ActorFactory, ApprovalActor, CheckpointActor, IssueActorParts, MilestoneParts,
     MilestoneSupervisor, WaveParent, WaveSupervisor,
 };
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::context::RunContext;
 use crate::coord::BudgetGate;
 use crate::issue::effects::git_workspace::GitWorkspace;
@@ -62,10 +62,10 @@ async fn run_actors(
         exclude_worktrees(&ctx)?;
     }
     let run_log = ctx.log_path(&format!("run-{}.log", ctx.run_id));
-    if let Err(e) = crate::cli::logging::log_to_file(&run_log) {
+    if let Err(e) = crate::progress::logging::log_to_file(&run_log) {
         tracing::warn!(path = %run_log.display(), %e, "no run log file; logging to stderr only");
     }
-    let verbosity = crate::cli::logging::verbosity();
+    let verbosity = crate::progress::logging::verbosity();
     let progress = crate::progress::for_stdout(verbosity, &ctx.db, ctx.run_id);
     let (done, ended) = oneshot::channel();
     let waves: BTreeSet<u32> = ctx.issues.values().map(|i| i.wave).collect();
@@ -177,7 +177,7 @@ pub async fn start_services(
     let channel = if approve_all {
         ChannelChoice::auto()
     } else {
-        choose_channel(settings, crate::cli::context::env_var).await
+        choose_channel(settings, crate::command::context::env_var).await
     };
     tracing::info!(channel = %channel.describe(), "questions for a human go here");
     let config = ApprovalConfig {

@@ -11,14 +11,14 @@ use anyhow::anyhow;
 use super::gate::{Gated, gate_run};
 use super::launch::{Services, run_to_end, start_services};
 use super::start::RunRequest;
-use crate::checkpoint::{IssueRow, IssueState, QuestionKind, RunRow, RunStatus, Store};
-use crate::cli::exit::Exit;
-use crate::cli::plan_cmd::Planned;
+use crate::checkpoint::{IssueRow, IssueState, RunRow, RunStatus, Store, event_kind};
+use crate::command::exit::Exit;
+use crate::command::plan_cmd::Planned;
 use crate::context::{RunContext, RunIssue};
 use crate::coord::BudgetGate;
 use crate::ids::IssueNumber;
 use crate::issue::stored::{self, Change};
-use crate::messages::checkpoint::{OpenQuestions, SetBudget};
+use crate::messages::checkpoint::{ChangeIssue, LoadIssues, ReplacePlan, SetBudget};
 use crate::plan::Plan;
 use crate::schedule::{IssueStatus, PlannedIssue, Scheduler};
 use crate::worker::{ProcessIdentity, stop_leftover};
@@ -33,6 +33,7 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
     );
     let plan: Plan = serde_json::from_value(run.plan.clone())
         .map_err(|e| anyhow!("the checkpoint's plan is unreadable: {e}"))?;
+    let approved = plan_approved(&store, &run, &plan)?;
     let grace = req.settings.worker.grace.get();
     let reset_counters = req.reset_attempts;
     for row in store.load_issues(run.id)? {
@@ -49,8 +50,34 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
         }
     }
     store.set_run_status(run.id, RunStatus::Running)?;
-    let rows = store.load_issues(run.id)?;
-    let scheduler = scheduler_for(&plan, &rows, &req)?;
+    let base = req.base().await?;
+    let services = start_services(store, run.id, &req.settings, req.approve_all).await;
+    let plan = if approved {
+        plan
+    } else {
+        match gate_again(&req, &services, &run, plan).await? {
+            Ok(plan) => plan,
+            Err(exit) => return Ok(exit),
+        }
+    };
+    let rows = services
+        .checkpoint
+        .send(LoadIssues { run: run.id })
+        .await??;
+    let (scheduler, blocked) = scheduler_for(&plan, &rows, &req)?;
+    // Dependents of an issue that ended unmerged (a human's skip, a
+    // failure) while they waited are skipped in the checkpoint too, saying
+    // why, instead of staying pending.
+    for (issue, reason) in blocked {
+        services
+            .checkpoint
+            .send(ChangeIssue {
+                run: run.id,
+                issue,
+                change: Change::Block { reason },
+            })
+            .await??;
+    }
     let issues: BTreeMap<IssueNumber, RunIssue> = rows
         .iter()
         .map(|r| {
@@ -66,11 +93,6 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
             )
         })
         .collect();
-    let base = req.base().await?;
-    let services = start_services(store, run.id, &req.settings, req.approve_all).await;
-    if let Some(exit) = gate_left_open(&req, &services, &run, plan).await? {
-        return Ok(exit);
-    }
     // A cap given on the resume's command line wins over the one recorded.
     let budget_cap = req.settings.budget.max_total_usd.or(run.budget_usd);
     if req.settings.budget.max_total_usd.is_some() && budget_cap != run.budget_usd {
@@ -87,31 +109,60 @@ pub async fn resume(req: RunRequest, mut store: Store, run: RunRow) -> anyhow::R
     run_to_end(ctx, services, scheduler, budget).await
 }
 
-/// A run that stopped at the planning gate asks it again (the question is
-/// re-attached, not sent twice); `Some(exit)` when the run does not go on.
-async fn gate_left_open(
+/// Whether the run's plan may run: it needed no review, the human approved
+/// it, or (runs recorded before approvals were) an issue already started.
+/// A plan whose question is open, or whose re-plan after feedback was cut
+/// off, was approved by nobody.
+fn plan_approved(store: &Store, run: &RunRow, plan: &Plan) -> anyhow::Result<bool> {
+    if !plan.needs_review() {
+        return Ok(true);
+    }
+    let approved = store
+        .events(run.id)?
+        .iter()
+        .any(|e| e.kind == event_kind::PLAN_APPROVED);
+    let started = store
+        .load_issues(run.id)?
+        .iter()
+        .any(|r| r.state != IssueState::Pending);
+    Ok(approved || started)
+}
+
+/// Asks the planning gate again (an open question is re-attached, not sent
+/// twice). `Ok(plan)` to go on with, re-planned and saved when the human
+/// gave feedback; `Err(exit)` when the run does not go on.
+async fn gate_again(
     req: &RunRequest,
     services: &Services,
     run: &RunRow,
     plan: Plan,
-) -> anyhow::Result<Option<Exit>> {
-    let open = services
-        .checkpoint
-        .send(OpenQuestions { run: run.id })
-        .await??;
-    if !open.iter().any(|q| q.kind == QuestionKind::Plan) {
-        return Ok(None);
-    }
+) -> anyhow::Result<Result<Plan, Exit>> {
     let planned = Planned {
-        plan,
+        plan: plan.clone(),
         notes: Vec::new(),
         suggestions: Vec::new(),
     };
     let parked = "The plan still needs review";
-    match gate_run(services, run.id, req, planned, parked).await? {
-        Gated::Go(_) => Ok(None),
-        Gated::Stop(exit) => Ok(Some(exit)),
+    let approved = match gate_run(services, run.id, req, planned, parked).await? {
+        Gated::Go(planned) => planned.plan,
+        Gated::Stop(exit) => return Ok(Err(exit)),
+    };
+    if approved.execution_waves != plan.execution_waves {
+        let waves = approved
+            .scheduled()
+            .map(|i| (i.number, approved.wave_of(i.number).unwrap_or(1)))
+            .collect();
+        let plan_json = serde_json::to_value(&approved).expect("a plan always serialises");
+        services
+            .checkpoint
+            .send(ReplacePlan {
+                run: run.id,
+                plan: plan_json,
+                waves,
+            })
+            .await??;
     }
+    Ok(Ok(approved))
 }
 
 /// A worker recorded in the checkpoint (or only its launch intent, when
@@ -155,7 +206,13 @@ fn in_run_blockers(plan: &Plan, issue: IssueNumber, rows: &[IssueRow]) -> Vec<Is
         .collect()
 }
 
-fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Result<Scheduler> {
+/// The scheduler over the run's issues with their recorded ends, and the
+/// waiting dependents those ends skip (with why).
+fn scheduler_for(
+    plan: &Plan,
+    rows: &[IssueRow],
+    req: &RunRequest,
+) -> anyhow::Result<(Scheduler, Vec<(IssueNumber, String)>)> {
     let planned = rows.iter().map(|r| PlannedIssue {
         number: r.issue,
         wave: r.wave,
@@ -176,6 +233,6 @@ fn scheduler_for(plan: &Plan, rows: &[IssueRow], req: &RunRequest) -> anyhow::Re
         };
         Some((r.issue, status))
     });
-    scheduler.restore(known.collect::<Vec<_>>())?;
-    Ok(scheduler)
+    let blocked = scheduler.restore(known.collect::<Vec<_>>())?;
+    Ok((scheduler, blocked))
 }

@@ -9,7 +9,7 @@ use anyhow::bail;
 use super::paths::StatePaths;
 use super::{fresh, resume};
 use crate::checkpoint::{CheckpointError, IssueState, RunRow, Store};
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::config::Settings;
 use crate::github::{GitHubApi, GitHubError};
 use crate::ids::{BranchName, RepoSlug};

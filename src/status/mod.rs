@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context as _, anyhow};
+use clap::Args;
 
 pub use preview::{ResumeAction, resume_preview};
 pub use tree::TreeInput;
 
 use crate::checkpoint::{CheckpointError, IssueRow, RunRow, RunStatus, Store, Timestamp};
-use crate::cli::CliError;
-use crate::cli::args::{CommonArgs, StatusArgs};
-use crate::cli::context;
-use crate::cli::exit::Exit;
+use crate::command::context;
+use crate::command::exit::Exit;
+use crate::command::{CommandError, CommonArgs};
 use crate::ids::{IssueNumber, RepoSlug};
 use crate::plan::Target;
 use crate::run::paths;
@@ -28,12 +28,20 @@ use crate::worker::Activity;
 const START_HINT: &str =
     "start one with `auto-milestone \"<milestone name>\"` or `auto-milestone <issue numbers>`";
 
+/// `auto-milestone status`'s arguments.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StatusArgs {
+    /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
+    #[arg(value_name = "TARGET", num_args = 0..)]
+    pub target: Vec<String>,
+}
+
 /// `auto-milestone status [TARGET] [--json]`.
-pub fn main(args: StatusArgs, common: CommonArgs) -> Result<Exit, CliError> {
+pub fn main(args: StatusArgs, common: CommonArgs) -> Result<Exit, CommandError> {
     let target = if args.target.is_empty() {
         None
     } else {
-        Some(Target::parse(&args.target).map_err(|e| CliError::Usage(e.to_string()))?)
+        Some(Target::parse(&args.target).map_err(|e| CommandError::Usage(e.to_string()))?)
     };
     report(target.as_ref(), &common)?;
     Ok(Exit::Success)
@@ -41,7 +49,7 @@ pub fn main(args: StatusArgs, common: CommonArgs) -> Result<Exit, CliError> {
 
 /// Finds the run and prints it.
 fn report(target: Option<&Target>, common: &CommonArgs) -> anyhow::Result<()> {
-    let settings = context::load_settings(common, None)?;
+    let settings = context::load_settings(common, |_| {})?;
     let cwd =
         std::env::current_dir().map_err(|e| anyhow!("cannot read the current directory: {e}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread()

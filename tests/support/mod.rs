@@ -5,6 +5,8 @@
 
 pub mod approval;
 pub mod cli;
+pub mod convert;
 pub mod peers;
+pub mod plan;
 pub mod prism_relay;
 pub mod world;

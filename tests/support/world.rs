@@ -13,9 +13,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use auto_milestone::checkpoint::{IssueRow, RunRow, Store};
-use auto_milestone::github::ItemState;
 use auto_milestone::ids::IssueNumber;
-use auto_milestone::sandbox::{IssueSpec, Item, PullInfo, RepoHandle, Sandbox};
+use gh_sandbox::{IssueSpec, Item, ItemState, PullInfo, RepoHandle, Sandbox};
+
+use super::convert::{ToProduct, ToSandbox};
 use tempfile::TempDir;
 
 pub const SLUG: &str = "acme/widgets";
@@ -130,6 +131,14 @@ impl World {
         };
         self.repo
             .add_issue(IssueSpec::new(title).body(body).milestone(self.milestone))
+            .product()
+    }
+
+    /// Records GitHub's native "blocked by" dependency: `issue` waits for `blocker`.
+    pub fn add_blocked_by(&self, issue: IssueNumber, blocker: IssueNumber) {
+        let slug = SLUG.parse().expect("the world's slug parses");
+        self.repo
+            .add_blocked_by(issue.sandbox(), &slug, blocker.sandbox());
     }
 
     pub fn set(&mut self, key: &str, value: &str) {
@@ -350,16 +359,12 @@ pub fn text(out: &Output) -> String {
 
 impl World {
     /// What the simulated workers traced, in order.
-    pub fn trace(&self) -> Vec<auto_milestone::simworker::TraceEvent> {
-        auto_milestone::simworker::trace::read(&self.trace_dir()).unwrap_or_default()
+    pub fn trace(&self) -> Vec<sim_agent::TraceEvent> {
+        sim_agent::trace::read(&self.trace_dir()).unwrap_or_default()
     }
 
     /// Trace events of one issue's implementing worker.
-    pub fn worker_events(
-        &self,
-        issue: IssueNumber,
-        event: &str,
-    ) -> Vec<auto_milestone::simworker::TraceEvent> {
+    pub fn worker_events(&self, issue: IssueNumber, event: &str) -> Vec<sim_agent::TraceEvent> {
         self.trace()
             .into_iter()
             .filter(|e| e.issue == Some(issue.0) && e.mode == "work" && e.event == event)
@@ -638,7 +643,7 @@ impl World {
 
     /// Trace `start` events of the workers that ran in `mode` (`work`,
     /// `fix-ci`, `fix-review`, `changes`).
-    pub fn runs_in_mode(&self, mode: &str) -> Vec<auto_milestone::simworker::TraceEvent> {
+    pub fn runs_in_mode(&self, mode: &str) -> Vec<sim_agent::TraceEvent> {
         self.trace()
             .into_iter()
             .filter(|e| e.mode == mode && e.event == "start")

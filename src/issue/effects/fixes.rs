@@ -87,7 +87,11 @@ pub async fn run_fix(cx: &IssueCtx, pr: PrNumber, fix: Fix) -> Result<Performed,
     };
     let pull = cx.run.gh.get_pull(pr).await?;
     let before = pull.head_sha.clone();
-    let cwd = match cx.workspace.pr_dir(cx.issue, &pull.head_ref, &*cx.store).await? {
+    let cwd = match cx
+        .workspace
+        .pr_dir(cx.issue, &pull.head_ref, &*cx.store)
+        .await?
+    {
         Ok(cwd) => cwd,
         Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
     };

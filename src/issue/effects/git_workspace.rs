@@ -104,7 +104,9 @@ impl Workspace for GitWorkspace {
         // A dependent must start from a base that already has its blockers' merges.
         self.git().fetch("origin", &[base.0.as_str()]).await?;
         let start = format!("origin/{}", base.0);
-        Ok(Ok(self.create_worktree(issue, branch, &start, store).await?))
+        Ok(Ok(self
+            .create_worktree(issue, branch, &start, store)
+            .await?))
     }
 
     async fn pr_dir(
@@ -158,7 +160,11 @@ impl Workspace for GitWorkspace {
         }
         let left = Git::new(&path).work_left().await?;
         if !left.is_empty() {
-            let note = format!("kept worktree {}: it has {}", path.display(), left.describe());
+            let note = format!(
+                "kept worktree {}: it has {}",
+                path.display(),
+                left.describe()
+            );
             return Ok(Tidied {
                 removed: None,
                 notes: vec![note],

@@ -37,8 +37,8 @@ use super::machine::{Action, Event, IssueMachine};
 pub use crash::Crash;
 pub use crashpoint::{Boundary, crashpoint};
 pub use ports::{Coordinator, Held, Human, IssueStore, Refusal, SlotFor};
-pub use workspace::{Launcher, Running, Subprocesses, Tidied, Waiting, Workspace};
 pub use review::describe as describe_review;
+pub use workspace::{Launcher, Running, Subprocesses, Tidied, Waiting, Workspace};
 
 /// Everything one issue's effects work with.
 #[derive(Clone)]

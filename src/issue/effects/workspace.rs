@@ -12,7 +12,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Crash, IssueStore};
 use crate::ids::{BranchName, IssueNumber};
-use crate::worker::{ProcessIdentity, SpawnError, StopSignal, WorkerOutcome, WorkerSpec, WorkerUpdate};
+use crate::worker::{
+    ProcessIdentity, SpawnError, StopSignal, WorkerOutcome, WorkerSpec, WorkerUpdate,
+};
 
 /// Where an issue's workers run, and origin's branches.
 #[async_trait]

@@ -9,7 +9,7 @@ use actix::Addr;
 
 use crate::actors::CheckpointActor;
 use crate::checkpoint::RunStatus;
-use crate::cli::exit::Exit;
+use crate::command::exit::Exit;
 use crate::context::RunContext;
 use crate::messages::RunEnd;
 use crate::messages::checkpoint::{LoadIssues, LoadRun};

@@ -19,6 +19,7 @@ pub mod human;
 pub mod ids;
 pub mod issue;
 pub mod messages;
+pub mod paths;
 pub mod plan;
 pub mod progress;
 pub mod review;

@@ -11,14 +11,6 @@ use std::path::{Path, PathBuf};
 
 /// The cycles that remain, as groups of modules.
 const ALLOWED: &[&[&str]] = &[
-    // The run and its actors. `messages` and `progress` read
-    // `run::outcome` (IssueOutcome, StopCause, RunEnd); `status` reads
-    // `run::paths` and `run::resume`, and `run` reads `status::tree` for its
-    // summary; `approval` holds `Addr<actors::CheckpointActor>` while
-    // `actors` runs `approval::engine`.
-    &[
-        "actors", "approval", "messages", "progress", "run", "status",
-    ],
     // Settings and the programs they configure: `config` validates
     // `worker::template`s and takes its defaults from `git`; `worker` reads
     // `config::WorkerSettings` and watches the tree through `git::Git`;

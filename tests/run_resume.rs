@@ -195,3 +195,39 @@ fn an_interrupted_session_continues_or_else_starts_afresh() {
         );
     }
 }
+
+/// A saved issue state this version cannot read (written by a newer one, or
+/// damaged) fails that issue on resume, saying why and what to do; it is
+/// never silently restarted with fresh counters. A new run then takes the
+/// issue up again from its PR, without a second one.
+#[test]
+fn an_unreadable_saved_state_fails_the_issue_and_a_new_run_takes_it_up_from_its_pr() {
+    let world = World::new();
+    let issue = world.issue("Add the lever", "Depends on: none", "");
+    let parked = world.run_unattended(&[support::world::MILESTONE]);
+    assert_eq!(world.pulls_for(issue).len(), 1, "{}", text(&parked));
+    let db = rusqlite::Connection::open(world.db()).unwrap();
+    db.execute(
+        "UPDATE run_issues SET machine = '{\"stage\":{\"Teleporting\":{}}}' WHERE issue = ?1",
+        [issue.0 as i64],
+    )
+    .unwrap();
+    drop(db);
+
+    let out = world.run(&[support::world::MILESTONE, "--resume"]);
+    let log = text(&out);
+    let row = world.row(issue);
+    assert_eq!(row.state, IssueState::Failed, "{log}");
+    let error = row.last_error.unwrap_or_default();
+    assert!(
+        error.contains("saved state") && error.contains("--reset-attempts"),
+        "says why and what to do: {error}\n{log}"
+    );
+    assert_ne!(out.status.code(), Some(0), "{log}");
+
+    let out = world.run(&[support::world::MILESTONE]);
+    let log = text(&out);
+    assert_eq!(world.row(issue).state, IssueState::Merged, "{log}");
+    assert_eq!(world.pulls_for(issue).len(), 1, "no second PR\n{log}");
+    assert_eq!(out.status.code(), Some(0), "{log}");
+}

@@ -56,3 +56,5 @@ where
         msg.apply(&mut self.store)
     }
 }
+
+impl crate::approval::store::QuestionStore for CheckpointActor {}

@@ -16,9 +16,10 @@ use chrono::Utc;
 use tracing::Instrument;
 
 use super::CheckpointActor;
+use crate::checkpoint::{IssuePatch, IssueState};
 use crate::issue::effects::{self, Crash, IssueCtx, Performed};
 use crate::issue::machine::{Action, Cx, End, Event, IssueMachine, ParkWhy, next};
-use crate::messages::checkpoint::{LoadIssue, SaveMachine};
+use crate::messages::checkpoint::{LoadIssue, SaveMachine, Transition};
 use crate::messages::{ActorExit, IssueActorStopped, IssueOutcome, IssueProgressed, StopIssue};
 use crate::review::Limits;
 
@@ -204,6 +205,25 @@ pub fn outcome_of(end: &End) -> IssueOutcome {
     }
 }
 
+impl IssueActor {
+    /// Records the issue as failed with `reason`, leaving its saved machine
+    /// alone, then ends.
+    fn fail_unreadable(&mut self, reason: String, ctx: &mut Context<Self>) {
+        let record = self.checkpoint.send(Transition {
+            run: self.cx.run.run_id,
+            issue: self.cx.issue,
+            to: IssueState::Failed,
+            patch: IssuePatch::new().last_error(reason.clone()),
+        });
+        ctx.spawn(record.into_actor(self).map(move |recorded, act, ctx| {
+            if !matches!(recorded, Ok(Ok(_))) {
+                return act.crash(Crash::Checkpoint(format!("record that {reason}")), ctx);
+            }
+            act.end(ActorExit::Finished(IssueOutcome::Failed { reason }), ctx);
+        }));
+    }
+}
+
 impl Actor for IssueActor {
     type Context = Context<Self>;
 
@@ -229,14 +249,10 @@ impl Actor for IssueActor {
                     act.machine = Some(machine);
                     act.feed(Event::Entered, ctx);
                 }
-                // Never a silent fresh start: the issue ends saying why;
-                // the row is left as it is for a version that can read it.
-                Err(unreadable) => act.end(
-                    ActorExit::Finished(IssueOutcome::Failed {
-                        reason: unreadable.to_string(),
-                    }),
-                    ctx,
-                ),
+                // Never a silent fresh start: the issue ends saying why.
+                // Its state column says failed, its saved machine is kept
+                // for a version that can read it (or `--reset-attempts`).
+                Err(unreadable) => act.fail_unreadable(unreadable.to_string(), ctx),
             }
         }));
     }

@@ -14,13 +14,11 @@ mod replies;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use actix::Addr;
 use actix::dev::OneshotSender;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::actors::CheckpointActor;
 use crate::approval::channel::{AUTO, Channel, ChannelChoice};
 use crate::approval::grammar::{self, Verdict};
 use crate::approval::routing::Origin;
@@ -57,7 +55,8 @@ pub struct ApprovalConfig {
     pub channel: ChannelChoice,
     /// The run whose questions are loaded at start.
     pub run: RunId,
-    pub checkpoint: Addr<CheckpointActor>,
+    /// The checkpoint's question commands.
+    pub checkpoint: Questions,
     /// How long a question waits before its one reminder (default 10 min).
     pub reminder: Duration,
 }
@@ -94,7 +93,7 @@ impl Drop for Engine {
 /// current actix arbiter. Aborting the handle stops them; a terminal reader
 /// blocked on stdin ends at its next line.
 pub fn start(config: ApprovalConfig, commands: UnboundedReceiver<Command>) -> JoinHandle<()> {
-    let store = Questions::new(config.checkpoint);
+    let store = config.checkpoint;
     let mut lines = None;
     let mut telegram = None;
     let channel = match config.channel {

@@ -8,8 +8,8 @@ use crate::command::exit::Exit;
 use crate::command::plan_cmd;
 use crate::command::{CommandError, CommonArgs};
 use crate::config::Settings;
+use crate::paths::{self, StatePaths};
 use crate::plan::Target;
-use crate::run::paths::{self, StatePaths};
 use crate::run::{self, RunRequest};
 
 pub fn main(run: RunArgs, common: CommonArgs) -> Result<Exit, CommandError> {

@@ -25,7 +25,7 @@ pub struct Settings {
     pub schedule: Schedule,
     /// The checkpoint; relative paths are under the repository root. Unset:
     /// `state.db` in the state directory under the git common directory
-    /// (`run::paths`), out of every working tree.
+    /// (`paths`), out of every working tree.
     pub db: Option<PathBuf>,
     /// Worker logs and the run log; relative paths are under the repository
     /// root. Unset: `logs/` in that same state directory.

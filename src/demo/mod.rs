@@ -21,8 +21,8 @@ use crate::config::{CiSettings, Dur, ReviewSettings, Settings, WorkerSettings};
 use crate::github::auth::Token;
 use crate::github::retry::RetryPolicy;
 use crate::github::{GitHubApi, OctoGitHub};
+use crate::paths::StatePaths;
 use crate::plan::Target;
-use crate::run::paths::StatePaths;
 use crate::run::{self, RunRequest};
 use gh_sandbox::{CiScript, CodeRabbitScript, Sandbox};
 

@@ -12,7 +12,7 @@ use super::machine::{End, IssueMachine, IssueTally, ReviewCaps, SkipWhy, Stage};
 /// Why a row's machine cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "read issue {issue}'s saved state: {detail}; the checkpoint was written by a newer or broken version — resume with that version, or start the issue again with `--reset-attempts`"
+    "read issue {issue}'s saved state: {detail}; the checkpoint was written by a newer or broken version — resume with that version, or take the issue up again from its PR and branch on GitHub: `--resume --reset-attempts` while the run is unfinished, a new run once it has ended"
 )]
 pub struct Unreadable {
     pub issue: IssueNumber,

@@ -43,7 +43,27 @@ pub fn apply(
     change: &Change,
 ) -> Result<(IssueState, IssueRow), ChangeError> {
     let row = store.load_issue(run, issue)?;
-    let machine = IssueMachine::of_row(&row)?;
+    let readable = IssueMachine::of_row(&row);
+    let set_aside = readable.is_err();
+    let machine = match readable {
+        Ok(machine) => machine,
+        // The user chose to start counting again (`--reset-attempts`): the
+        // unreadable saved state is set aside, and the issue is taken up
+        // from its columns (its PR, its branch) like a row saved before
+        // machines were, which GitHub then confirms.
+        Err(_)
+            if *change
+                == (Change::Resume {
+                    reset_counters: true,
+                }) =>
+        {
+            IssueMachine::of_row(&IssueRow {
+                machine: None,
+                ..row.clone()
+            })?
+        }
+        Err(e) => return Err(e.into()),
+    };
     let limits = Limits::default();
     let cx = Cx {
         limits: &limits,
@@ -64,7 +84,7 @@ pub fn apply(
         }
         Change::Fail { reason } => (machine.failed(reason.clone()), "given up"),
     };
-    if next_machine == machine && row.machine.is_some() {
+    if next_machine == machine && row.machine.is_some() && !set_aside {
         return Ok((row.state, row));
     }
     let saved = store.save_machine(
@@ -137,5 +157,20 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ChangeError::Rejected(_)), "{err}");
         assert_eq!(store.events(run).unwrap().len(), events);
+    }
+
+    #[test]
+    fn reset_attempts_sets_an_unreadable_saved_state_aside() {
+        let (_dir, mut store, run) = store_with_run(&[1]);
+        let issue = IssueNumber(1);
+        let row = store.load_issue(run, issue).unwrap();
+        let cols = IssueMachine::of_row(&row).unwrap().columns();
+        let bogus = serde_json::json!({ "stage": { "Teleporting": {} } });
+        store.save_machine(run, issue, &bogus, &cols, None).unwrap();
+        let resume = |reset_counters| Change::Resume { reset_counters };
+        let err = apply(&mut store, run, issue, &resume(false)).unwrap_err();
+        assert!(matches!(err, ChangeError::Unreadable(_)), "{err}");
+        let (_, row) = apply(&mut store, run, issue, &resume(true)).unwrap();
+        assert!(IssueMachine::of_row(&row).is_ok(), "{row:?}");
     }
 }

@@ -18,7 +18,7 @@ use crate::command::exit::Exit;
 use crate::context::RunContext;
 use crate::coord::BudgetGate;
 use crate::issue::effects::git_workspace::GitWorkspace;
-use crate::issue::effects::{IssueCtx, Subprocesses};
+use crate::issue::effects::{IssueCtx, Launcher, Subprocesses, Workspace};
 use crate::messages::{Notify, RunEnd};
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
@@ -49,6 +49,14 @@ pub async fn run_to_end(
     Ok(exit)
 }
 
+/// Where the issue actors' workers run and how: git and subprocesses in a
+/// run; a test's own in the in-process tester.
+#[derive(Clone)]
+pub struct Seams {
+    pub workspace: Arc<dyn Workspace>,
+    pub launcher: Arc<dyn Launcher>,
+}
+
 /// Starts the actors for `ctx` and returns how the run ended.
 async fn run_actors(
     ctx: Arc<RunContext>,
@@ -65,13 +73,37 @@ async fn run_actors(
     if let Err(e) = crate::progress::logging::log_to_file(&run_log) {
         tracing::warn!(path = %run_log.display(), %e, "no run log file; logging to stderr only");
     }
+    let seams = Seams {
+        workspace: Arc::new(GitWorkspace { run: ctx.clone() }),
+        launcher: Arc::new(Subprocesses),
+    };
     let verbosity = crate::progress::logging::verbosity();
     let progress = crate::progress::for_stdout(verbosity, &ctx.db, ctx.run_id);
+    let (supervisor, ended) = start_tree(ctx, services, scheduler, budget, seams, progress);
+    let _signals =
+        signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
+    ended
+        .await
+        .context("the milestone supervisor stopped without reporting the run's end")
+}
+
+/// Starts the actor tree for `ctx` on the current actix system: the
+/// milestone supervisor, a wave supervisor per wave, and (as the scheduler
+/// lets them) the issue actors over `seams`. The receiver answers how the
+/// run ended. No signals, no log file: the caller decides those.
+pub fn start_tree(
+    ctx: Arc<RunContext>,
+    services: Services,
+    scheduler: Scheduler,
+    budget: BudgetGate,
+    seams: Seams,
+    progress: Box<dyn crate::progress::ProgressSink>,
+) -> (Addr<MilestoneSupervisor>, oneshot::Receiver<RunEnd>) {
     let (done, ended) = oneshot::channel();
     let waves: BTreeSet<u32> = ctx.issues.values().map(|i| i.wave).collect();
     let supervisor = MilestoneSupervisor::create(|mctx| {
         let me = actix::AsyncContext::address(mctx);
-        let make = actor_factory(&ctx, &services, &me);
+        let make = actor_factory(&ctx, &services, &me, &seams);
         let waves: BTreeMap<u32, Addr<WaveSupervisor>> = waves
             .into_iter()
             .map(|w| {
@@ -95,11 +127,7 @@ async fn run_actors(
             done,
         })
     });
-    let _signals =
-        signals::watch(supervisor.recipient()).context("watch for SIGTERM and SIGINT")?;
-    ended
-        .await
-        .context("the milestone supervisor stopped without reporting the run's end")
+    (supervisor, ended)
 }
 
 /// Lists the worktree directory in the repository's `info/exclude` before
@@ -128,9 +156,14 @@ fn actor_factory(
     ctx: &Arc<RunContext>,
     services: &Services,
     supervisor: &Addr<MilestoneSupervisor>,
+    seams: &Seams,
 ) -> ActorFactory {
-    let (ctx, checkpoint, supervisor) =
-        (ctx.clone(), services.checkpoint.clone(), supervisor.clone());
+    let (ctx, checkpoint, supervisor, seams) = (
+        ctx.clone(),
+        services.checkpoint.clone(),
+        supervisor.clone(),
+        seams.clone(),
+    );
     Arc::new(move |issue, parent| {
         let run = ctx.run_id;
         let cx = IssueCtx {
@@ -152,8 +185,8 @@ fn actor_factory(
                 supervisor: supervisor.clone(),
                 issue,
             }),
-            workspace: Arc::new(GitWorkspace { run: ctx.clone() }),
-            launcher: Arc::new(Subprocesses),
+            workspace: seams.workspace.clone(),
+            launcher: seams.launcher.clone(),
             stop: StopSignal::new(),
         };
         IssueActorParts {
@@ -172,18 +205,30 @@ pub async fn start_services(
     settings: &crate::config::Settings,
     approve_all: bool,
 ) -> Services {
-    use crate::approval::{ApprovalConfig, ChannelChoice, choose_channel};
-    let checkpoint = CheckpointActor::start_on_own_thread(store);
+    use crate::approval::{ChannelChoice, choose_channel};
     let channel = if approve_all {
         ChannelChoice::auto()
     } else {
         choose_channel(settings, crate::command::context::env_var).await
     };
+    start_services_on(store, run, settings, channel)
+}
+
+/// Starts the checkpoint actor (on a thread of its own) and the approval
+/// actor asking through `channel`.
+pub fn start_services_on(
+    store: crate::checkpoint::Store,
+    run: crate::checkpoint::RunId,
+    settings: &crate::config::Settings,
+    channel: crate::approval::ChannelChoice,
+) -> Services {
+    use crate::approval::ApprovalConfig;
+    let checkpoint = CheckpointActor::start_on_own_thread(store);
     tracing::info!(channel = %channel.describe(), "questions for a human go here");
     let config = ApprovalConfig {
         channel,
         run,
-        checkpoint: checkpoint.clone(),
+        checkpoint: crate::approval::store::Questions::new(checkpoint.clone()),
         reminder: settings.telegram.reminder.get(),
     };
     let approvals = ApprovalActor::new(config).start();

@@ -6,7 +6,6 @@ mod fresh;
 pub mod gate;
 pub mod launch;
 pub mod panic;
-pub mod paths;
 pub mod resume;
 pub mod signals;
 pub mod start;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use anyhow::bail;
 
-use super::paths::StatePaths;
 use super::{fresh, resume};
 use crate::checkpoint::{CheckpointError, IssueState, RunRow, Store};
 use crate::command::exit::Exit;
 use crate::config::Settings;
 use crate::github::{GitHubApi, GitHubError};
 use crate::ids::{BranchName, RepoSlug};
+use crate::paths::StatePaths;
 use crate::plan::Target;
 
 /// Everything the command line hands to a run.
@@ -41,7 +41,7 @@ pub struct RunRequest {
 impl RunRequest {
     /// What the run's context is made of (`RunContext::new` takes the rest).
     pub fn parts(self) -> crate::context::RunParts {
-        let worktree_dir = super::paths::under_root(&self.root, &self.settings.worktree_dir);
+        let worktree_dir = crate::paths::under_root(&self.root, &self.settings.worktree_dir);
         crate::context::RunParts {
             files: crate::context::RunFiles {
                 db: self.paths.db.path().to_path_buf(),

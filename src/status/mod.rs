@@ -20,8 +20,8 @@ use crate::command::context;
 use crate::command::exit::Exit;
 use crate::command::{CommandError, CommonArgs};
 use crate::ids::{IssueNumber, RepoSlug};
+use crate::paths;
 use crate::plan::Target;
-use crate::run::paths;
 use crate::worker::Activity;
 
 /// How to start a run, for messages that find none.

@@ -58,7 +58,7 @@ impl Bench {
         let approval = ApprovalActor::new(ApprovalConfig {
             channel,
             run,
-            checkpoint: checkpoint.clone(),
+            checkpoint: auto_milestone::approval::store::Questions::new(checkpoint.clone()),
             reminder,
         })
         .start();

@@ -9,4 +9,5 @@ pub mod convert;
 pub mod peers;
 pub mod plan;
 pub mod prism_relay;
+pub mod tester;
 pub mod world;

@@ -4,8 +4,9 @@
 //! One [`Store`] opened with [`Store::open`] is the only writer of its file
 //! (the `CheckpointActor` owns it); the `status` command and tests read
 //! through [`Store::open_read_only`]. Every write is one transaction that
-//! also appends its event, and issue state changes are checked against
-//! [`IssueState::can_move_to`] before anything is written.
+//! also appends its event. Issue states written through `transition` are
+//! checked against [`IssueState::can_move_to`]; `save_machine` writes what
+//! the issue machine decided (the machine is the judge of its own moves).
 
 mod codec;
 mod error;

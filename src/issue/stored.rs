@@ -1,8 +1,9 @@
 //! Applying a machine event to an issue straight in the checkpoint, for
 //! issues no actor holds: a resume reopening what it should, a pending
 //! issue skipped because a blocker ended, an issue the supervisor gave up
-//! on. The same pure `next` decides as in the actor; nothing reopens or
-//! skips by hand.
+//! on. The same pure `next` decides reopening and skipping as in the
+//! actor; giving up (`Change::Fail`) ends the machine as failed, whatever
+//! stage it was in, since the supervisor decided it.
 
 use chrono::Utc;
 

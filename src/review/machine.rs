@@ -1,7 +1,7 @@
 //! The review loop of one PR as a state machine over checkpointable data.
 //! `next(state, event)` returns the new state and the actions the driver must
-//! perform; the driver saves the state (serde JSON into the checkpoint's
-//! `review_step`) before it acts, and on resume performs
+//! perform; the issue machine holds the state (saved as part of the issue's
+//! `machine` column) before its actions run, and on resume performs
 //! [`ReviewState::resume_actions`].
 //!
 //! The loop: bring the base up to date → wait for CI (fix it, at most
@@ -370,7 +370,7 @@ impl ReviewState {
         }
     }
 
-    /// The state as the checkpoint's `review_step` value.
+    /// The state as JSON (kept inside the issue machine's saved state).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("review state serialises")
     }

@@ -6,7 +6,7 @@
 //! types, and perform the actions the machine returns:
 //!
 //! 1. `ReviewState::start(head)` (or `ReviewState::from_json` of the
-//!    checkpoint's `review_step` and `resume_actions()`), then for each
+//!    issue machine's saved review state and `resume_actions()`), then for each
 //!    transition: save `state.to_json()`, then perform `actions` in order.
 //! 2. Each action ends in one event for [`next`]: `ReadBase` → `BaseRead`,
 //!    `UpdateBranch` → `BranchUpdated`, `WatchCi` → `CiDone` (a [`CiWatch`]

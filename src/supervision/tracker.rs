@@ -1,4 +1,5 @@
-//! The per-child restart intensity tracker: given a policy, an exit and the
+//! The restart intensity tracker (one per supervisor: a wave counts the
+//! restarts of all its issue actors together): given a policy, an exit and the
 //! time, decide restart, stop or escalate. Time is passed in, never read, so
 //! tests can walk the clock by hand.
 

@@ -60,7 +60,9 @@ fn fix_rule(name: &str, prompt: &str, marker: &str) -> Value {
             { "bash": format!(
                 "sed -i '/{marker}/d' src/*.txt && git commit -q -am 'fix: {name}' && git push -q"
               ), "description": "Fix and push" },
-            { "text": "Fixed and pushed." }
+            // The model's next answer takes a moment, as a real one does:
+            // the live view has the tool on screen, even on a loaded machine.
+            { "text": "Fixed and pushed.", "delay_ms": 800 }
         ]
     })
 }
@@ -104,7 +106,7 @@ fn real_agents_implement_fix_ci_and_review_and_every_cost_is_counted() {
             {
                 "name": format!("implement-{}", issue.0),
                 "match": format!("Work on GitHub issue #{}\\b", issue.0),
-                "turns": [implement_turn, { "text": "Done." }],
+                "turns": [implement_turn, { "text": "Done.", "delay_ms": 800 }],
             },
             fix_rule("ci-fix", "Fix CI failures for PR #", "CI_FAIL"),
             fix_rule("review-fix", "Address review comments on PR #", "BUG:"),

@@ -311,6 +311,13 @@ impl TestRun {
         rows.into_iter().find(|r| r.issue == issue)
     }
 
+    /// Waits until the approval channel has printed `text`.
+    pub fn expect_screen(&self, text: &str) {
+        self.until(&format!("{text:?} on screen"), || {
+            self.screen().contains(text).then_some(())
+        });
+    }
+
     /// What the approval channel has printed.
     pub fn screen(&self) -> String {
         self.screen.lock().unwrap().clone()

@@ -92,3 +92,32 @@ fn a_human_skip_skips_the_dependents_and_the_rest_merges() {
     run.expect_state(other, IssueState::Merged);
     assert_eq!(run.end(), RunEnd::Finished(RunStatus::Completed));
 }
+
+#[test]
+fn the_issue_with_the_longest_chain_below_it_gets_the_slot_first() {
+    let t = Tester::new().parallel(1);
+    let leaf = t.issue("Polish the docs", "Depends on: none");
+    let root = t.issue("Add the frame", "Depends on: none");
+    let middle = t.issue("Add the wheels", &format!("Blocked by {root}"));
+    let top = t.issue("Add the saddle", &format!("Blocked by {middle}"));
+    let run = t.start();
+    let pr = run.asked(root);
+    assert_eq!(
+        run.started_order()[0],
+        root,
+        "#{} heads two levels of dependents; #{} none",
+        root.0,
+        leaf.0
+    );
+    run.answer(pr, "merge");
+    for issue in [middle, leaf] {
+        let pr = run.asked(issue);
+        run.answer(pr, "merge");
+    }
+    let pr = run.asked(top);
+    run.answer(pr, "merge");
+    run.expect_state(top, IssueState::Merged);
+    // The slot is free while #root waits for its review: the leaf used it.
+    assert_eq!(run.started_order(), [root, leaf, middle, top]);
+    assert_eq!(run.end(), RunEnd::Finished(RunStatus::Completed));
+}

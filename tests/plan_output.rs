@@ -26,7 +26,10 @@ fn the_text_plan_is_in_the_specs_format() {
          \x20 #2 - Implement generator\n\
          \n\
          Wave 2 (after Wave 1):\n\
-         \x20 #3 - Add storage service → blocked by #1",
+         \x20 #3 - Add storage service → blocked by #1\n\
+         \n\
+         Start order (when more issues are ready than there are slots, the longest chain of dependents goes first):\n\
+         \x20 #1 (1 level below), #2, #3",
         "{out}"
     );
     // Unquoted words join into the milestone name, any case.
@@ -57,10 +60,18 @@ fn json_has_exactly_the_spec_planners_fields() {
         "planning_status",
         "planning_issues",
     ];
-    // The spec's fields, plus the two this program documents in the README.
+    // The spec's fields, plus the three this program documents in the README.
     let mut expected = set(&spec_fields);
-    expected.extend(set(&["target", "closed_issues"]));
+    expected.extend(set(&["target", "closed_issues", "start_order"]));
     assert_eq!(keys(&plan), expected);
+    assert_eq!(
+        plan["start_order"],
+        json!([
+            {"issue": 1, "levels_below": 1},
+            {"issue": 2, "levels_below": 0},
+            {"issue": 3, "levels_below": 0}
+        ])
+    );
     assert_eq!(
         keys(&plan["validation"]),
         set(&["circular_deps", "missing_deps", "external_deps", "orphans"])

@@ -7,6 +7,7 @@
 //! crash means (a checkpoint failure stops the run; anything else fails
 //! the issue), stops the tree on shutdown, and writes the run's status.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +43,8 @@ use crate::worker::Registry;
 const SHUTDOWN_MARGIN: Duration = Duration::from_secs(5);
 
 type SlotWaiter = oneshot::Sender<Result<SlotGrant, Refusal>>;
+/// The order in which queued slot requests are served (lowest first).
+type SlotRank = (u8, Reverse<u32>, IssueNumber);
 type TurnWaiter = oneshot::Sender<Option<MergeTurn>>;
 
 pub struct MilestoneSupervisor {
@@ -50,7 +53,7 @@ pub struct MilestoneSupervisor {
     approvals: Addr<ApprovalActor>,
     scheduler: Scheduler,
     waves: BTreeMap<u32, Addr<WaveSupervisor>>,
-    slots: Turnstile<(IssueNumber, SlotFor), SlotWaiter>,
+    slots: Turnstile<(IssueNumber, SlotFor), SlotWaiter, SlotRank>,
     /// Worker requests held back by the budget cap until a human answers.
     held_by_budget: Vec<(IssueNumber, SlotWaiter)>,
     budget: BudgetGate,
@@ -302,9 +305,19 @@ impl MilestoneSupervisor {
         waiter: SlotWaiter,
         ctx: &mut Context<Self>,
     ) {
-        if let Some(admitted) = self.slots.enter((issue, purpose), waiter) {
+        let rank = self.slot_rank(issue, purpose);
+        if let Some(admitted) = self.slots.enter((issue, purpose), rank, waiter) {
             self.hand_out(vec![admitted], ctx);
         }
+    }
+
+    /// Who gets a free slot first: moving the shared checkout (quick, and it
+    /// holds up the next worker), then the issue with the longest chain of
+    /// dependents, then the lower number.
+    fn slot_rank(&self, issue: IssueNumber, purpose: SlotFor) -> SlotRank {
+        let checkout_first = u8::from(purpose != SlotFor::Checkout);
+        let levels = Reverse(self.scheduler.levels_below(issue));
+        (checkout_first, levels, issue)
     }
 
     /// Gives tickets the turnstile let through to their waiters. A worker
@@ -505,7 +518,7 @@ impl Handler<RequestMergeTurn> for MilestoneSupervisor {
         let (tx, rx) = oneshot::channel();
         if self.stopping.is_some() {
             let _ = tx.send(None);
-        } else if let Some((id, tx)) = self.merges.enter(msg.issue, tx) {
+        } else if let Some((id, tx)) = self.merges.enter(msg.issue, (), tx) {
             let turn = MergeTurn {
                 id,
                 release: ctx.address().recipient(),

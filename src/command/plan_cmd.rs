@@ -1,11 +1,16 @@
 //! Phase 1 from the command line: build the plan (and let an external planner
-//! propose its waves), then print it as text or JSON.
+//! propose its waves), then print it as text or JSON, with the order in
+//! which a run starts its issues.
+
+use std::collections::BTreeMap;
 
 use serde_json::json;
 
 use crate::config::Settings;
 use crate::github::GitHubApi;
+use crate::ids::IssueNumber;
 use crate::plan::{self, Plan, PlanError, SuggestedDependency, Target};
+use crate::schedule::priority;
 
 /// The plan to run, and what a human should read next to it.
 #[derive(Debug, Clone)]
@@ -77,9 +82,11 @@ async fn consult_planner(
     }
 }
 
-/// The plan as the spec shows it, followed by planner notes and suggestions.
+/// The plan as the spec shows it, followed by the start order, planner
+/// notes and suggestions.
 pub fn render_text(p: &Planned) -> String {
     let mut out = p.plan.render();
+    out.push_str(&start_order_text(&p.plan));
     if !p.notes.is_empty() {
         out.push('\n');
         for note in &p.notes {
@@ -98,9 +105,64 @@ pub fn render_text(p: &Planned) -> String {
     out
 }
 
-/// One JSON object: the spec planner's fields, plus the external planner's part.
+/// Which issue a run starts first when more are ready than there are
+/// slots: the scheduler's priority, each with the levels of dependents
+/// below it.
+pub fn start_order(plan: &Plan) -> Vec<(IssueNumber, u32)> {
+    let blockers: BTreeMap<IssueNumber, Vec<IssueNumber>> = plan
+        .execution_waves
+        .iter()
+        .flat_map(|w| &w.issues)
+        .map(|i| (i.number, i.blocked_by.clone()))
+        .collect();
+    let levels = priority::levels_below(&blockers);
+    let mut order: Vec<IssueNumber> = blockers.keys().copied().collect();
+    priority::by_priority(&mut order, &levels);
+    order.into_iter().map(|n| (n, levels[&n])).collect()
+}
+
+fn start_order_text(plan: &Plan) -> String {
+    let order = start_order(plan);
+    if order.len() < 2 {
+        return String::new();
+    }
+    let items: Vec<String> = order
+        .iter()
+        .map(|(n, levels)| match levels {
+            0 => n.to_string(),
+            1 => format!("{n} (1 level below)"),
+            l => format!("{n} ({l} levels below)"),
+        })
+        .collect();
+    let mut out = String::from(
+        "\nStart order (when more issues are ready than there are slots, the longest chain of dependents goes first):\n",
+    );
+    let mut line = String::from(" ");
+    for (i, item) in items.iter().enumerate() {
+        let sep = if i + 1 < items.len() { "," } else { "" };
+        if line.len() + item.len() + 2 > 78 && line.len() > 1 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(" ");
+        }
+        line.push_str(&format!(" {item}{sep}"));
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// One JSON object: the spec planner's fields, plus the start order and the
+/// external planner's part.
 pub fn render_json(p: &Planned) -> String {
     let mut value = serde_json::to_value(&p.plan).expect("a plan always serialises");
+    if let Some(obj) = value.as_object_mut() {
+        let order: Vec<_> = start_order(&p.plan)
+            .into_iter()
+            .map(|(issue, levels)| json!({ "issue": issue, "levels_below": levels }))
+            .collect();
+        obj.insert("start_order".into(), json!(order));
+    }
     if let Some(obj) = value.as_object_mut()
         && (!p.notes.is_empty() || !p.suggestions.is_empty())
     {

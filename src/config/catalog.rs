@@ -191,13 +191,13 @@ pub const CATALOG: &[Entry] = &[
         "ci.poll_min",
         "AUTO_MILESTONE_CI_POLL_MIN",
         Duration,
-        "first CI poll interval",
+        "first poll interval of the CI and review waits (reads are conditional: an unchanged answer costs no rate limit)",
     ),
     e(
         "ci.poll_max",
         "AUTO_MILESTONE_CI_POLL_MAX",
         Duration,
-        "longest CI poll interval",
+        "longest poll interval; also how often an open question re-reads its PR",
     ),
     e(
         "ci.max_fix_attempts",

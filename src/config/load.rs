@@ -494,7 +494,8 @@ mod tests {
                 Kind::Integer => "3",
                 Kind::Float => "2.5",
                 Kind::Bool => "true",
-                Kind::Duration => "1m",
+                // Short enough for ci.poll_min, which may not pass poll_max.
+                Kind::Duration => "3s",
                 Kind::Argv if entry.key == "worker.resume_command" => r#"["prog", "{session}"]"#,
                 Kind::Argv if entry.key == "planner.command" => r#"["prog", "{target}"]"#,
                 Kind::Argv => r#"["prog", "{issue}"]"#,

@@ -145,8 +145,8 @@ impl Default for CiSettings {
             skip: false,
             grace: Dur::mins(2),
             timeout: Dur::mins(30),
-            poll_min: Dur::secs(10),
-            poll_max: Dur::secs(60),
+            poll_min: Dur::secs(2),
+            poll_max: Dur::secs(4),
             max_fix_attempts: 2,
             fix_command: template::default_ci_fix(),
         }

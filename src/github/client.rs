@@ -88,6 +88,10 @@ impl GitHubApi for OctoGitHub {
         &self.repo
     }
 
+    fn poll_factor(&self) -> f64 {
+        self.transport.poll_factor()
+    }
+
     async fn default_branch(&self) -> Result<BranchName, GitHubError> {
         Ok(self.repository_access().await?.default_branch)
     }

@@ -4,6 +4,8 @@
 
 pub mod access;
 pub mod auth;
+mod budget;
+mod cache;
 pub mod client;
 mod convert;
 pub mod error;
@@ -26,6 +28,12 @@ use crate::ids::{BranchName, CommitSha, IssueNumber, PrNumber, RepoSlug};
 pub trait GitHubApi: Send + Sync + 'static {
     /// The repository every call is about.
     fn repo(&self) -> &RepoSlug;
+
+    /// How many times longer a wait's interval should be to stay inside the
+    /// rate limit GitHub last reported (1 while plenty is left).
+    fn poll_factor(&self) -> f64 {
+        1.0
+    }
 
     /// The repository's default branch (`main` on most repositories).
     async fn default_branch(&self) -> Result<BranchName, GitHubError>;

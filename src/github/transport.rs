@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::GitHubError;
+use super::budget::RateBudget;
+use super::cache::EtagCache;
 use super::retry::{Failure, RetryPolicy, Verdict, is_rate_limit, rate_limit_wait};
 
 /// A response as it came back, body read into text.
@@ -49,12 +51,16 @@ impl RawResponse {
 
 /// Sends requests with the retry policy; the one place that talks HTTP.
 /// Clones share one rate-limit pause: once GitHub says to wait, every call
-/// of the run waits, instead of each one finding out on its own.
+/// of the run waits, instead of each one finding out on its own. They also
+/// share the stored answers every GET is made conditional on, and the
+/// budget the waits pace themselves by.
 #[derive(Clone)]
 pub struct Transport {
     octo: Octocrab,
     policy: RetryPolicy,
     pause: Arc<RatePause>,
+    cache: Arc<EtagCache>,
+    budget: Arc<RateBudget>,
 }
 
 /// Until when GitHub asked the whole client to wait.
@@ -91,13 +97,55 @@ impl Transport {
             octo,
             policy,
             pause: Arc::default(),
+            cache: Arc::default(),
+            budget: Arc::default(),
+        }
+    }
+
+    /// How many times longer waits should be to stay inside the rate limit.
+    pub fn poll_factor(&self) -> f64 {
+        self.budget.factor()
+    }
+
+    /// Sends; a GET the caller did not make conditional itself is made
+    /// conditional on the answer stored for its path, and a 304 gives that
+    /// answer back (GitHub charges nothing for it).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&'static str, String)],
+    ) -> Result<RawResponse, GitHubError> {
+        let own_tag = headers.iter().any(|(name, _)| *name == "if-none-match");
+        if method != Method::GET || own_tag {
+            return self.send_retrying(method, path, body, headers).await;
+        }
+        let Some(tag) = self.cache.tag(path) else {
+            let raw = self.send_retrying(method, path, body, headers).await?;
+            self.cache.keep(path, &raw);
+            return Ok(raw);
+        };
+        let mut tagged = headers.to_vec();
+        tagged.push(("if-none-match", tag));
+        let raw = self
+            .send_retrying(method.clone(), path, body, &tagged)
+            .await?;
+        if raw.status != 304 {
+            self.cache.keep(path, &raw);
+            return Ok(raw);
+        }
+        match self.cache.stored(path) {
+            Some(stored) => Ok(stored),
+            // Evicted meanwhile: ask once more, unconditionally.
+            None => self.send_retrying(method, path, body, headers).await,
         }
     }
 
     /// Sends, retrying transient failures; any final answer comes back as
     /// `Ok` (callers decide what a 404 or 409 means), except transient
     /// failures that outlived every attempt.
-    pub async fn send(
+    async fn send_retrying(
         &self,
         method: Method,
         path: &str,
@@ -110,6 +158,9 @@ impl Transport {
         loop {
             self.pause.wait().await;
             let result = self.send_once(&method, path, body, headers).await;
+            if let Ok(raw) = &result {
+                self.budget.observe(&raw.headers);
+            }
             let failure = match &result {
                 Ok(raw) if raw.status < 400 => return result,
                 Ok(raw) => Failure::Status {

@@ -276,6 +276,7 @@ fn every_event() -> Vec<Event> {
         },
         review::Event::HeadMoved { head: sha('b') },
         review::Event::MergeDone(MergeOutcome::Merged { sha: sha('m') }),
+        review::Event::MustUpdate,
     ];
     events.extend(review_events.into_iter().map(Event::Review));
     events
@@ -291,14 +292,14 @@ fn handled(stage: &str) -> &'static [&'static str] {
         "open_pr" => &["entered", "resumed", "pr_opened", "blocked"],
         "tidy" => &["entered", "resumed", "tidied"],
         "review/update_base" => &["base_read"],
-        "review/updating_branch" => &["branch_updated"],
+        "review/updating_branch" => &["branch_updated", "head_moved"],
         "review/wait_ci" => &["ci_done", "head_moved"],
         "review/ci_fix" | "review/review_fix" | "review/changes_fix" => {
             &["fix_finished", "held", "blocked"]
         }
         "review/wait_review" => &["review_done", "head_moved"],
         "review/ask_human" => &["answered", "head_moved", "unanswerable"],
-        "review/merge" => &["merge_done"],
+        "review/merge" => &["merge_done", "must_update", "head_moved"],
         _ if stage.starts_with("done/") => &ALWAYS,
         other => panic!("no table row for stage {other}"),
     };

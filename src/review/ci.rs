@@ -137,8 +137,8 @@ impl Default for CiTiming {
         CiTiming {
             grace: Duration::from_secs(120),
             timeout: Duration::from_secs(30 * 60),
-            poll_min: Duration::from_secs(10),
-            poll_max: Duration::from_secs(60),
+            poll_min: Duration::from_secs(2),
+            poll_max: Duration::from_secs(4),
         }
     }
 }

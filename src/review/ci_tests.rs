@@ -252,16 +252,19 @@ fn polls_back_off_and_reset_on_change() {
     let timing = CiTiming::default();
     let mut w = watch();
     let delays: Vec<u64> = (0..5).map(|_| w.next_poll().as_secs()).collect();
-    assert_eq!(delays, [10, 20, 40, 60, 60]);
+    assert_eq!(delays, [2, 4, 4, 4, 4]);
     w.record_check_runs(modified(vec![run("b", "queued", None)], "r1"));
     assert_eq!(w.next_poll(), timing.poll_min);
-    assert_eq!(w.next_poll().as_secs(), 20);
+    assert_eq!(w.next_poll().as_secs(), 4);
     // The same answer again (200 with a new tag, or a 304) is not a change.
+    let mut w = watch();
+    w.record_check_runs(modified(vec![run("b", "queued", None)], "r1"));
+    w.next_poll();
     w.record_check_runs(modified(vec![run("b", "queued", None)], "r2"));
     w.record_check_runs(Conditional::NotModified);
-    assert_eq!(w.next_poll().as_secs(), 40);
+    assert_eq!(w.next_poll().as_secs(), 4);
     w.record_check_runs(modified(vec![run("b", "in_progress", None)], "r3"));
-    assert_eq!(w.next_poll().as_secs(), 10);
+    assert_eq!(w.next_poll().as_secs(), 2);
 }
 
 #[test]
@@ -278,7 +281,7 @@ fn a_head_change_restarts_the_watch() {
     assert_eq!(w.since(), t0() + secs(100));
     assert_eq!(w.etag(Endpoint::CheckRuns), None);
     assert_eq!(w.verdict(), CiVerdict::Pending);
-    assert_eq!(w.next_poll().as_secs(), 10);
+    assert_eq!(w.next_poll().as_secs(), 2);
     // The grace period counts from the new head.
     w.record_check_runs(modified(vec![], "r9"));
     w.record_statuses(modified(vec![], "s9"));

@@ -71,6 +71,22 @@ pub enum AfterCi {
     Review,
     /// Ask the human again (after `changes:`, or a head that moved under a question).
     Ask,
+    /// The human approved, but the base must be merged in first (protection
+    /// requires up-to-date branches): once CI passes on GitHub's update of
+    /// the approved head, merge it without asking again. Anything else that
+    /// moves the head, or a failing CI, goes back to asking.
+    Merge,
+}
+
+impl AfterCi {
+    /// What follows once the head changed for any reason but our own update
+    /// of an approved head: a human must see it again.
+    pub fn after_change(self) -> AfterCi {
+        match self {
+            AfterCi::Merge => AfterCi::Ask,
+            other => other,
+        }
+    }
 }
 
 /// Why a CI fix worker runs.
@@ -213,6 +229,9 @@ pub enum Event {
     HeadMoved { head: CommitSha },
     /// The squash-merge answered.
     MergeDone(MergeOutcome),
+    /// At merge time the PR is behind a base that must be up to date: it
+    /// is updated first, and merged once CI passes on the update.
+    MustUpdate,
 }
 
 /// What the driver must do, in order.

@@ -402,7 +402,7 @@ fn events_that_do_not_apply_are_rejected() {
         (asked(sha('a')), Event::FixFinished { pushed: None }),
         (
             Step::Merge { head: sha('a') },
-            Event::HeadMoved { head: sha('b') },
+            Event::HeadMoved { head: sha('a') },
         ),
         (
             Step::CiFix {
@@ -422,6 +422,7 @@ fn events_that_do_not_apply_are_rejected() {
             base(sha('a'), AfterCi::Review),
             Event::BranchUpdated(UpdateBranchOutcome::Scheduled),
         ),
+        (base(sha('a'), AfterCi::Review), Event::MustUpdate),
     ];
     for (step, event) in cases {
         let name = step.name();

@@ -46,7 +46,7 @@ pub fn next(
             },
         ) => {
             if read != *head {
-                return Ok(cx.moved().update_base(read, *next));
+                return Ok(cx.moved().update_base(read, next.after_change()));
             }
             cx.on_base(head, *unknown_polls, *refusals, *next, mergeable_state)
         }
@@ -58,11 +58,15 @@ pub fn next(
             },
             Event::BranchUpdated(outcome),
         ) => cx.on_branch_updated(head, *refusals, *next, outcome),
+        // The update effect waits for GitHub to move the head: CI runs on it.
+        (Step::UpdatingBranch { head, next, .. }, Event::HeadMoved { head: h }) if *head != h => {
+            cx.enter_ci(h, *next)
+        }
         (Step::WaitCi { head, next, .. }, Event::CiDone { head: h, outcome }) if *head == h => {
             cx.on_ci(head, outcome, *next)
         }
         (Step::WaitCi { head, next, .. }, Event::HeadMoved { head: h }) if *head != h => {
-            cx.moved().enter_ci(h, *next)
+            cx.moved().enter_ci(h, next.after_change())
         }
         (Step::CiFix { fix, next, .. }, Event::FixFinished { pushed }) => match pushed {
             Some(h) => cx.moved().update_base(h, *next),
@@ -99,6 +103,16 @@ pub fn next(
                 .ask(head),
         },
         (Step::Merge { head }, Event::MergeDone(outcome)) => cx.on_merge(head, outcome),
+        (Step::Merge { head }, Event::MustUpdate) => cx.go(Step::UpdatingBranch {
+            head: head.clone(),
+            refusals: 0,
+            next: AfterCi::Merge,
+        }),
+        // Pushed to between the answer and the merge: the answer was for
+        // the old head, so the new one goes through CI and to the human.
+        (Step::Merge { head }, Event::HeadMoved { head: h }) if *head != h => {
+            cx.moved().update_base(h, AfterCi::Ask)
+        }
         (_, event) => return Err(unexpected(&event)),
     })
 }
@@ -115,6 +129,7 @@ impl Event {
             Event::Answered { .. } => "answered",
             Event::HeadMoved { .. } => "head_moved",
             Event::MergeDone(_) => "merge_done",
+            Event::MustUpdate => "must_update",
         }
     }
 }
@@ -202,7 +217,11 @@ impl Cx<'_> {
         next: AfterCi,
         mergeable_state: Option<String>,
     ) -> Transition {
-        match base_action(mergeable_state.as_deref()) {
+        match base_action(mergeable_state.as_deref(), next == AfterCi::Merge) {
+            // Nothing stands between the approved head and the merge any more.
+            BaseAction::Proceed if next == AfterCi::Merge => {
+                self.go(Step::Merge { head: head.clone() })
+            }
             BaseAction::Proceed => self.enter_ci(head.clone(), next),
             BaseAction::UpdateBranch => self.go(Step::UpdatingBranch {
                 head: head.clone(),
@@ -229,8 +248,9 @@ impl Cx<'_> {
         outcome: UpdateBranchOutcome,
     ) -> Transition {
         match outcome {
-            // The head moves to GitHub's merge commit: `HeadMoved` restarts the CI wait.
-            UpdateBranchOutcome::Scheduled => self.enter_ci(head.clone(), next),
+            // GitHub did not move the head in time: wait for CI on what is
+            // there, and let a human look again.
+            UpdateBranchOutcome::Scheduled => self.enter_ci(head.clone(), next.after_change()),
             UpdateBranchOutcome::Refused { .. } if refusals >= 1 => {
                 self.start_fix(FixCause::Conflict, next)
             }
@@ -283,12 +303,14 @@ impl Cx<'_> {
                 })
             }
             AfterCi::Ask => self.ask(&head),
+            AfterCi::Merge => self.go(Step::Merge { head }),
         }
     }
 
     /// Launches the next CI fix attempt, or fails the issue when the
     /// attempts are used up (a fix that pushed nothing used one up too).
     fn start_fix(mut self, fix: FixCause, next: AfterCi) -> Transition {
+        let next = next.after_change();
         if self.tally.ci_fixes >= self.limits.max_ci_fixes {
             let failing = match fix {
                 FixCause::Ci { failing } => failing,

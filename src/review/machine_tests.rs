@@ -180,22 +180,32 @@ fn a_base_with_nothing_to_do_goes_to_ci() {
 }
 
 #[test]
-fn a_pr_behind_is_updated_then_ci_follows_the_new_head() {
-    let t = go(
+fn a_pr_behind_its_base_is_not_updated_before_the_question() {
+    let t = go_at(
         &fresh(base(sha('a'), AfterCi::Review)),
         read(sha('a'), "behind"),
+        at(7),
+        &limits(),
     );
+    assert_eq!(
+        t.actions,
+        [Action::WatchCi {
+            head: sha('a'),
+            since: at(7)
+        }],
+        "an update now costs a CI run and is stale again at the next merge"
+    );
+}
+
+#[test]
+fn behind_at_merge_it_is_updated_and_merged_once_ci_passes_without_asking_again() {
+    let t = go(&fresh(Step::Merge { head: sha('a') }), Event::MustUpdate);
     assert_eq!(
         t.actions,
         [Action::UpdateBranch {
             expected_head: sha('a')
         }]
     );
-    let t = go(
-        &t.state,
-        Event::BranchUpdated(UpdateBranchOutcome::Scheduled),
-    );
-    assert_eq!(t.state.step, wait_ci(sha('a'), AfterCi::Review));
     let t = go_at(
         &t.state,
         Event::HeadMoved { head: sha('m') },
@@ -207,20 +217,55 @@ fn a_pr_behind_is_updated_then_ci_follows_the_new_head() {
         Step::WaitCi {
             head: sha('m'),
             since: at(3),
-            next: AfterCi::Review
+            next: AfterCi::Merge
         }
     );
+    let t = go(&t.state, ci(sha('m'), CiOutcome::Passed));
+    assert_eq!(t.state.step, Step::Merge { head: sha('m') });
+    assert_eq!(t.actions, [Action::Merge { head: sha('m') }]);
+}
+
+#[test]
+fn after_an_update_for_merge_a_push_or_a_red_ci_goes_back_to_the_human() {
+    let waiting = fresh(wait_ci(sha('m'), AfterCi::Merge));
+    let t = go(&waiting, Event::HeadMoved { head: sha('p') });
     assert_eq!(
-        t.actions,
-        [Action::WatchCi {
-            head: sha('m'),
-            since: at(3)
-        }]
+        t.state.step,
+        Step::WaitCi {
+            head: sha('p'),
+            since: at(0),
+            next: AfterCi::Ask
+        },
+        "someone else's push needs a new approval"
     );
-    assert!(
-        t.state.tally.head_moved,
-        "the merge commit needs its own review"
+    let t = go(&waiting, ci(sha('m'), failed(&["build"])));
+    assert!(matches!(
+        t.state.step,
+        Step::CiFix {
+            next: AfterCi::Ask,
+            ..
+        }
+    ));
+    // GitHub took the update but did not move the head in time.
+    let t = go(
+        &fresh(Step::UpdatingBranch {
+            head: sha('a'),
+            refusals: 0,
+            next: AfterCi::Merge,
+        }),
+        Event::BranchUpdated(UpdateBranchOutcome::Scheduled),
     );
+    assert_eq!(t.state.step, wait_ci(sha('a'), AfterCi::Ask));
+}
+
+#[test]
+fn a_push_between_the_answer_and_the_merge_needs_a_new_answer() {
+    let t = go(
+        &fresh(Step::Merge { head: sha('a') }),
+        Event::HeadMoved { head: sha('b') },
+    );
+    assert_eq!(t.state.step, base(sha('b'), AfterCi::Ask));
+    assert!(t.state.tally.head_moved);
 }
 
 #[test]
@@ -231,7 +276,7 @@ fn a_refused_update_reads_again_then_counts_as_a_conflict() {
         })
     };
     let t = go(
-        &fresh(base(sha('a'), AfterCi::Review)),
+        &fresh(base(sha('a'), AfterCi::Merge)),
         read(sha('a'), "behind"),
     );
     let t = go(&t.state, refused());
@@ -241,7 +286,7 @@ fn a_refused_update_reads_again_then_counts_as_a_conflict() {
             head: sha('a'),
             unknown_polls: 0,
             refusals: 1,
-            next: AfterCi::Review
+            next: AfterCi::Merge
         }
     );
     assert_eq!(

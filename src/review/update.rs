@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaseAction {
-    /// `behind`: merge the base into the branch with GitHub's update-branch.
+    /// `behind`, when the PR is about to merge: merge the base into the
+    /// branch with GitHub's update-branch. Earlier it would only cost a CI
+    /// run (and a review) for every PR at every merge, and be behind again
+    /// by the time it merges.
     UpdateBranch,
     /// `dirty`: a conflict. A fix worker rebases onto the base; it counts as a fix attempt.
     Rebase,
@@ -20,13 +23,14 @@ pub enum BaseAction {
     Proceed,
 }
 
-/// Decides from the PR's `mergeable_state` (`None` on reads that do not carry it).
-pub fn base_action(mergeable_state: Option<&str>) -> BaseAction {
+/// Decides from the PR's `mergeable_state` (`None` on reads that do not
+/// carry it), and whether the PR is approved and about to merge.
+pub fn base_action(mergeable_state: Option<&str>, merging: bool) -> BaseAction {
     let Some(state) = mergeable_state else {
         return BaseAction::AskAgain;
     };
     match state.to_ascii_lowercase().as_str() {
-        "behind" => BaseAction::UpdateBranch,
+        "behind" if merging => BaseAction::UpdateBranch,
         "dirty" => BaseAction::Rebase,
         "unknown" | "" => BaseAction::AskAgain,
         _ => BaseAction::Proceed,
@@ -53,7 +57,13 @@ mod tests {
             (Some("draft"), BaseAction::Proceed),
         ];
         for (state, want) in table {
-            assert_eq!(base_action(state), want, "{state:?}");
+            assert_eq!(base_action(state, true), want, "{state:?}");
         }
+    }
+
+    #[test]
+    fn a_pr_behind_its_base_is_not_updated_until_it_merges() {
+        assert_eq!(base_action(Some("behind"), false), BaseAction::Proceed);
+        assert_eq!(base_action(Some("dirty"), false), BaseAction::Rebase);
     }
 }

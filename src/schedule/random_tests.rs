@@ -43,6 +43,24 @@ struct Referee {
     merged: BTreeSet<IssueNumber>,
     started: BTreeSet<IssueNumber>,
     final_: BTreeSet<IssueNumber>,
+    /// Levels of dependents below each issue, worked out from the plan.
+    levels: BTreeMap<IssueNumber, u32>,
+}
+
+/// Levels below each issue of `plan`, whose blockers always come earlier in
+/// it: walking it backwards meets every dependent before its blockers.
+fn levels_by_walking(plan: &[PlannedIssue]) -> BTreeMap<IssueNumber, u32> {
+    let mut levels: BTreeMap<IssueNumber, u32> = BTreeMap::new();
+    for (at, issue) in plan.iter().enumerate().rev() {
+        let level = plan[at + 1..]
+            .iter()
+            .filter(|later| later.blockers.contains(&issue.number))
+            .map(|later| levels[&later.number] + 1)
+            .max()
+            .unwrap_or(0);
+        levels.insert(issue.number, level);
+    }
+    levels
 }
 
 impl Referee {
@@ -53,11 +71,13 @@ impl Referee {
             merged: BTreeSet::new(),
             started: BTreeSet::new(),
             final_: BTreeSet::new(),
+            levels: levels_by_walking(plan),
         }
     }
 
     /// Every ready issue is new, has all blockers merged and, in strict
-    /// mode, every earlier wave final; the list is sorted by wave, number.
+    /// mode, every earlier wave final; the longest chain of dependents
+    /// comes first, then the lower number.
     fn check_ready(&self, ready: &[IssueNumber]) {
         for number in ready {
             let issue = &self.plan[number];
@@ -81,8 +101,15 @@ impl Referee {
                 }
             }
         }
-        let keys: Vec<_> = ready.iter().map(|n| (self.plan[n].wave, *n)).collect();
-        assert!(keys.is_sorted(), "ready not in wave order: {ready:?}");
+        let keys: Vec<_> = ready
+            .iter()
+            .map(|n| (std::cmp::Reverse(self.levels_below(*n)), *n))
+            .collect();
+        assert!(keys.is_sorted(), "ready not longest chain first: {ready:?}");
+    }
+
+    fn levels_below(&self, issue: IssueNumber) -> u32 {
+        self.levels[&issue]
     }
 
     /// A propagated skip hit a waiting issue with a blocker that did not merge.

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::priority;
 use super::types::{Counts, IssueStatus, OnlyWaveError, PlanError, PlannedIssue, ScheduleMode};
 use crate::ids::IssueNumber;
 
@@ -29,6 +30,8 @@ pub struct Scheduler {
     pub(super) nodes: BTreeMap<IssueNumber, Node>,
     pub(super) mode: ScheduleMode,
     pub(super) only_wave: Option<u32>,
+    /// Levels of dependents below each issue: the dispatch priority.
+    pub(super) levels: BTreeMap<IssueNumber, u32>,
 }
 
 impl Scheduler {
@@ -58,7 +61,12 @@ impl Scheduler {
             }
         }
         link_dependents(&mut nodes)?;
+        let blockers = nodes
+            .iter()
+            .map(|(&n, node)| (n, node.blockers.clone()))
+            .collect();
         Ok(Scheduler {
+            levels: priority::levels_below(&blockers),
             nodes,
             mode,
             only_wave,
@@ -77,6 +85,11 @@ impl Scheduler {
         self.nodes.get(&issue).map(|node| &node.status)
     }
 
+    /// How many levels of dependents wait below `issue`.
+    pub fn levels_below(&self, issue: IssueNumber) -> u32 {
+        self.levels.get(&issue).copied().unwrap_or(0)
+    }
+
     pub fn wave_of(&self, issue: IssueNumber) -> Option<u32> {
         self.nodes.get(&issue).map(|node| node.wave)
     }
@@ -87,7 +100,8 @@ impl Scheduler {
         waves.into_iter().collect()
     }
 
-    /// Issues that may start now, sorted by wave, then number.
+    /// Issues that may start now, the longest chain of dependents first,
+    /// then by number: the run cannot end before that chain does.
     pub fn ready(&self) -> Vec<IssueNumber> {
         // Strict mode: no earlier wave may hold an unfinished issue, i.e. the
         // first open wave is this issue's own.
@@ -101,7 +115,7 @@ impl Scheduler {
             })
             .map(|(&number, _)| number)
             .collect();
-        self.sort_by_wave(&mut ready);
+        priority::by_priority(&mut ready, &self.levels);
         ready
     }
 

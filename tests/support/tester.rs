@@ -92,6 +92,12 @@ impl Tester {
         &self.sandbox
     }
 
+    /// Runs at most `n` workers at once (`--parallel n`).
+    pub fn parallel(mut self, n: usize) -> Tester {
+        self.settings.parallel = n;
+        self
+    }
+
     /// Adds an issue to the milestone.
     pub fn issue(&self, title: &str, body: &str) -> IssueNumber {
         let n = self.repo.add_issue(IssueSpec {
@@ -324,6 +330,17 @@ impl TestRun {
     }
 
     /// How many times `kind` workers ran for `issue`.
+    /// The issues whose implementing workers started, in order.
+    pub fn started_order(&self) -> Vec<IssueNumber> {
+        let state = self.origin.state.lock().unwrap();
+        state
+            .launched
+            .iter()
+            .filter(|(_, kind)| *kind == WorkerKind::Implement)
+            .map(|(issue, _)| *issue)
+            .collect()
+    }
+
     pub fn workers(&self, issue: IssueNumber, kind: WorkerKind) -> usize {
         self.origin.launched(issue, kind)
     }

@@ -11,7 +11,7 @@ use crate::review;
 use crate::worker::{Vars, WorkerKind};
 
 use super::agent::{self, Launch, WorkerRun};
-use super::work::take_slot;
+use super::work::slot_and_dir;
 use super::{Crash, IssueCtx, Performed};
 
 /// Why a fix worker runs, and what it is told.
@@ -81,20 +81,29 @@ impl Fix {
 
 /// Runs one fix worker for PR `pr` and reports whether it pushed.
 pub async fn run_fix(cx: &IssueCtx, pr: PrNumber, fix: Fix) -> Result<Performed, Crash> {
-    let slot = match take_slot(cx).await {
-        Ok(slot) => slot,
+    let prepared = cx.run.gh.get_pull(pr).await?;
+    let prepare = || {
+        cx.workspace
+            .pr_dir(cx.issue, &prepared.head_ref, &*cx.store)
+    };
+    let (slot, mut cwd) = match slot_and_dir(cx, prepare).await? {
+        Ok(both) => both,
         Err(performed) => return Ok(performed),
     };
+    // Read after the wait for a slot: a push meanwhile is not the fix's, and
+    // the worker must start from it.
     let pull = cx.run.gh.get_pull(pr).await?;
     let before = pull.head_sha.clone();
-    let cwd = match cx
-        .workspace
-        .pr_dir(cx.issue, &pull.head_ref, &*cx.store)
-        .await?
-    {
-        Ok(cwd) => cwd,
-        Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
-    };
+    if before != prepared.head_sha {
+        match cx
+            .workspace
+            .pr_dir(cx.issue, &pull.head_ref, &*cx.store)
+            .await?
+        {
+            Ok(dir) => cwd = dir,
+            Err(reason) => return Ok(Performed::Event(Event::Blocked { reason })),
+        }
+    }
     let mut env = agent::worker_env(cx, &pull.head_ref.0);
     env.push(("AUTO_MILESTONE_PR".into(), pr.0.to_string()));
     let (command, vars) = fix.command(cx, &pull);

@@ -88,6 +88,12 @@ impl IssueCtx {
         }
     }
 
+    /// Waits `d` between two reads of GitHub, longer while the rate limit
+    /// runs low; false once the run stops.
+    pub async fn poll_pause(&self, d: Duration) -> bool {
+        self.pause(d.mul_f64(self.run.gh.poll_factor())).await
+    }
+
     pub fn stopping(&self) -> bool {
         self.stop.level() >= StopLevel::Graceful
     }

@@ -108,14 +108,21 @@ fn context(cx: &IssueCtx, pull: &PullRequest) -> PrContext {
 
 /// Update-branch with the head it expects: GitHub refuses if the head moved,
 /// so a repeat after a crash does nothing twice; after a lost answer the PR
-/// is read, and a moved head is reported as such.
+/// is read, and a moved head is reported as such. Once GitHub took the
+/// update, waits for it to move the head and reports the new head, which is
+/// the one CI must pass on. A head that moved before the call is someone
+/// else's push: reported as a refusal, so the machine reads the PR again.
 async fn update_branch(
     cx: &IssueCtx,
     pr: PrNumber,
     expected: &CommitSha,
 ) -> Result<Performed, Crash> {
-    if let Truth::Changed(event) = truth::read(cx, pr, Some(expected)).await? {
-        return Ok(Performed::Event(event));
+    match truth::read(cx, pr, Some(expected)).await? {
+        Truth::Changed(MachineEvent::Review(review::Event::HeadMoved { .. })) => {
+            return Ok(refused("the head moved before the update"));
+        }
+        Truth::Changed(event) => return Ok(Performed::Event(event)),
+        Truth::Same(_) => {}
     }
     cx.doing(format!("bringing PR {pr} up to date with {}", cx.run.base));
     cx.store
@@ -136,8 +143,42 @@ async fn update_branch(
         Err(e) => return Err(e.into()),
     };
     crashpoint("update_branch", Boundary::Done);
+    if outcome != UpdateBranchOutcome::Scheduled {
+        return Ok(Performed::Event(MachineEvent::Review(
+            review::Event::BranchUpdated(outcome),
+        )));
+    }
+    updated_head(cx, pr, expected).await
+}
+
+/// How many reads GitHub gets to move the head after an accepted update.
+const UPDATE_READS: u32 = 15;
+
+/// Reads the PR until GitHub's update moved its head (that event), or says
+/// the update was scheduled if it has not moved after a while.
+async fn updated_head(
+    cx: &IssueCtx,
+    pr: PrNumber,
+    expected: &CommitSha,
+) -> Result<Performed, Crash> {
+    for _ in 0..UPDATE_READS {
+        if let Truth::Changed(event) = truth::read(cx, pr, Some(expected)).await? {
+            return Ok(Performed::Event(event));
+        }
+        if !cx.poll_pause(cx.run.settings.ci.poll_min.get()).await {
+            return Ok(Performed::Stopped);
+        }
+    }
     Ok(Performed::Event(MachineEvent::Review(
-        review::Event::BranchUpdated(outcome),
+        review::Event::BranchUpdated(UpdateBranchOutcome::Scheduled),
+    )))
+}
+
+fn refused(message: &str) -> Performed {
+    Performed::Event(MachineEvent::Review(review::Event::BranchUpdated(
+        UpdateBranchOutcome::Refused {
+            message: message.into(),
+        },
     )))
 }
 
@@ -176,7 +217,7 @@ async fn watch_ci(
             head.short(),
             watch.verdict()
         ));
-        if !cx.pause(watch.next_poll()).await {
+        if !cx.poll_pause(watch.next_poll()).await {
             return Ok(Performed::Stopped);
         }
     }
@@ -209,7 +250,7 @@ async fn watch_review(
                     head.short(),
                     notice.map(|n| format!(" ({n:?})")).unwrap_or_default()
                 ));
-                if !cx.pause(interval).await {
+                if !cx.poll_pause(interval).await {
                     return Ok(Performed::Stopped);
                 }
                 continue;
@@ -309,7 +350,7 @@ async fn ask(
                     Truth::Same(pull) => Performed::Event(MachineEvent::Review(review::Event::HeadMoved { head: pull.head_sha })),
                 },
             }),
-            still = cx.pause(every) => {
+            still = cx.poll_pause(every) => {
                 if !still {
                     return Ok(Performed::Stopped);
                 }
@@ -363,6 +404,9 @@ async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Performe
     if let Truth::Changed(event) = truth::compare(cx, pull.clone(), Some(head)).await? {
         return Ok(Performed::Event(event));
     }
+    if is_behind(&pull) {
+        return Ok(must_update(cx, pr));
+    }
     cx.doing(format!("merging PR {pr}"));
     cx.store.event("merging", intent).await?;
     crashpoint("merge", Boundary::Intent);
@@ -379,9 +423,31 @@ async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Performe
         Err(e) => return Err(e.into()),
     };
     crashpoint("merge", Boundary::Done);
+    // Refused because another merge left it behind a base that must be up
+    // to date: update it rather than ask the human again.
+    if let MergeOutcome::Refused { .. } = outcome
+        && is_behind(&cx.run.gh.get_pull(pr).await?)
+    {
+        return Ok(must_update(cx, pr));
+    }
     Ok(Performed::Event(MachineEvent::Review(
         review::Event::MergeDone(outcome),
     )))
+}
+
+/// GitHub says the PR lacks commits of its base that protection requires.
+fn is_behind(pull: &PullRequest) -> bool {
+    pull.mergeable_state
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("behind"))
+}
+
+fn must_update(cx: &IssueCtx, pr: PrNumber) -> Performed {
+    cx.note(format!(
+        "PR {pr} is behind {}, which must be up to date to merge: updating it, then merging once CI passes",
+        cx.run.base
+    ));
+    Performed::Event(MachineEvent::Review(review::Event::MustUpdate))
 }
 
 fn merged_by_us(pull: &PullRequest) -> Performed {

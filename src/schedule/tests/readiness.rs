@@ -45,17 +45,39 @@ fn waves_mode_opens_a_wave_with_every_unblocked_issue_at_once() {
 }
 
 #[test]
-fn ready_is_sorted_by_wave_then_number() {
+fn ready_puts_the_longest_chain_of_dependents_first_then_the_number() {
+    // #9 has two levels below it (#10 → #11), #4 one (#12), #2 and #5 none.
     let s = scheduler(
         vec![
             issue(9, 1, &[]),
-            issue(2, 3, &[]),
-            issue(5, 2, &[]),
+            issue(2, 1, &[]),
+            issue(5, 1, &[]),
             issue(4, 1, &[]),
+            issue(10, 2, &[9]),
+            issue(11, 3, &[10]),
+            issue(12, 2, &[4]),
         ],
         ScheduleMode::Blockers,
     );
-    assert_eq!(s.ready(), nums(&[4, 9, 5, 2]));
+    assert_eq!(s.ready(), nums(&[9, 4, 2, 5]));
+    assert_eq!(s.levels_below(n(9)), 2);
+}
+
+#[test]
+fn a_later_wave_with_a_longer_chain_goes_before_an_earlier_leaf() {
+    // #7 (wave 2) heads a chain; #1 (wave 1) is a leaf.
+    let s = scheduler(
+        vec![
+            issue(1, 1, &[]),
+            issue(3, 1, &[]),
+            issue(7, 2, &[3]),
+            issue(8, 3, &[7]),
+            issue(6, 2, &[]),
+            issue(20, 3, &[6]),
+        ],
+        ScheduleMode::Blockers,
+    );
+    assert_eq!(s.ready(), nums(&[3, 6, 1]));
 }
 
 #[test]

@@ -633,3 +633,29 @@ async fn a_github_enterprise_base_keeps_its_path_on_every_page() {
         ]
     );
 }
+
+#[tokio::test]
+async fn every_read_is_conditional_and_an_unchanged_answer_costs_a_free_304() {
+    let (sandbox, repo) = sandbox();
+    let pr = repo.add_pull(PullSpec::new("A PR", "feat/issue-1"));
+    let gh = client(sandbox.url(), fast());
+    let first = gh.get_pull(pr.product()).await.unwrap();
+    let again = gh.get_pull(pr.product()).await.unwrap();
+    assert_eq!(first, again, "the stored answer stands in for the 304");
+    let reviews = gh.list_reviews(pr.product()).await.unwrap();
+    assert_eq!(gh.list_reviews(pr.product()).await.unwrap(), reviews);
+    repo.push_pull_head(pr, &sb::fake_sha("moved"));
+    let moved = gh.get_pull(pr.product()).await.unwrap();
+    assert_eq!(moved.head_sha.0, sb::fake_sha("moved"), "a change is read");
+
+    let pulls = sandbox
+        .requests()
+        .matching(&Route::matching("GET", "/repos/*/*/pulls/*"));
+    let seen: Vec<(u16, bool)> = pulls
+        .iter()
+        .map(|r| (r.status, r.if_none_match.is_some()))
+        .collect();
+    assert_eq!(seen, [(200, false), (304, true), (200, true)]);
+    let lists = statuses(&sandbox, "GET", "/repos/*/*/pulls/*/reviews");
+    assert_eq!(lists, [200, 304]);
+}

@@ -206,6 +206,12 @@ pub const CATALOG: &[Entry] = &[
         "CI fix workers per PR before it fails",
     ),
     e(
+        "ci.rerun_flaky",
+        "AUTO_MILESTONE_CI_RERUN_FLAKY",
+        Bool,
+        "rerun failed GitHub Actions jobs once on the same commit before paying for a fix worker",
+    ),
+    e(
         "ci.fix_command",
         "AUTO_MILESTONE_CI_FIX_COMMAND",
         Argv,

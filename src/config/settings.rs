@@ -135,6 +135,9 @@ pub struct CiSettings {
     pub poll_min: Dur,
     pub poll_max: Dur,
     pub max_fix_attempts: u32,
+    /// Rerun failed GitHub Actions jobs once on the same commit before a fix
+    /// worker is paid for (a flaky test usually passes the second time).
+    pub rerun_flaky: bool,
     /// argv; placeholders `{pr}`, `{issue}`, `{branch}`, `{repo}`.
     pub fix_command: Vec<String>,
 }
@@ -148,6 +151,7 @@ impl Default for CiSettings {
             poll_min: Dur::secs(2),
             poll_max: Dur::secs(4),
             max_fix_attempts: 2,
+            rerun_flaky: true,
             fix_command: template::default_ci_fix(),
         }
     }

@@ -108,6 +108,18 @@ impl GitHubApi for OctoGitHub {
         Ok(wire.into_access(scopes))
     }
 
+    async fn rerun_failed_jobs(&self, run: u64) -> Result<RerunOutcome, GitHubError> {
+        let rest = format!("/actions/runs/{run}/rerun-failed-jobs");
+        let (raw, path) = self.send(Method::POST, &rest, None).await?;
+        if matches!(raw.status, 403 | 404 | 409 | 422) {
+            return Ok(RerunOutcome::Refused {
+                status: raw.status,
+                message: raw.message(),
+            });
+        }
+        expect_success(raw, &Method::POST, &path).map(|_| RerunOutcome::Started)
+    }
+
     async fn branch_protection(
         &self,
         branch: &BranchName,

@@ -67,6 +67,7 @@ pub fn pull(p: models::pulls::PullRequest) -> PullRequest {
     let merged = p.merged.unwrap_or(false) || p.merged_at.is_some();
     PullRequest {
         number: PrNumber(p.number),
+        node_id: p.node_id.unwrap_or_default(),
         title: p.title.unwrap_or_default(),
         author: p.user.map(|u| u.login).unwrap_or_default(),
         body: p.body.unwrap_or_default(),

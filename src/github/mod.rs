@@ -42,6 +42,10 @@ pub trait GitHubApi: Send + Sync + 'static {
     /// account's permissions and a classic token's scopes.
     async fn repository_access(&self) -> Result<RepoAccess, GitHubError>;
 
+    /// Reruns the failed jobs of GitHub Actions workflow run `run`, on the
+    /// same commit.
+    async fn rerun_failed_jobs(&self, run: u64) -> Result<RerunOutcome, GitHubError>;
+
     /// How `branch` is protected; `None` when it is not. Reading it needs
     /// admin rights: without them GitHub answers 403 (or 404), an error here.
     async fn branch_protection(

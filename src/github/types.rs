@@ -63,6 +63,9 @@ pub struct IssueRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequest {
     pub number: PrNumber,
+    /// GitHub's global id (GraphQL's `ID`), which the merge queue takes.
+    #[serde(default)]
+    pub node_id: String,
     pub title: String,
     /// The login that opened it.
     pub author: String,
@@ -105,6 +108,29 @@ pub struct CheckRun {
     /// action_required, startup_failure, stale; absent until completed.
     pub conclusion: Option<String>,
     pub details_url: Option<String>,
+    /// The GitHub App that made it (`github-actions` for a workflow's job).
+    #[serde(default)]
+    pub app: Option<CheckApp>,
+}
+
+/// The app behind a check run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckApp {
+    pub slug: String,
+}
+
+impl CheckRun {
+    /// The GitHub Actions workflow run this check is a job of, which can be
+    /// rerun: its id is in the job's `details_url`
+    /// (`.../actions/runs/{run}/job/{job}`). `None` for other apps' checks.
+    pub fn actions_run(&self) -> Option<u64> {
+        if self.app.as_ref()?.slug != "github-actions" {
+            return None;
+        }
+        let url = self.details_url.as_deref()?;
+        let (_, rest) = url.split_once("/actions/runs/")?;
+        rest.split(['/', '?', '#']).next()?.parse().ok()
+    }
 }
 
 /// One context of a commit's combined status.
@@ -228,6 +254,17 @@ pub enum MergeOutcome {
     },
 }
 
+/// What asking GitHub Actions to rerun a workflow run's failed jobs came
+/// back with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RerunOutcome {
+    /// The failed jobs are queued again on the same commit.
+    Started,
+    /// Not rerun: no right to (403), no such run (404), or it cannot be
+    /// rerun now; GitHub's words.
+    Refused { status: u16, message: String },
+}
+
 /// What an update-branch request came back with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UpdateBranchOutcome {
@@ -240,6 +277,26 @@ pub enum UpdateBranchOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check(app: &str, url: &str) -> CheckRun {
+        CheckRun {
+            id: 1,
+            name: "build".into(),
+            status: "completed".into(),
+            conclusion: Some("failure".into()),
+            details_url: Some(url.into()),
+            app: Some(CheckApp { slug: app.into() }),
+        }
+    }
+
+    #[test]
+    fn an_actions_job_names_its_workflow_run_and_other_apps_do_not() {
+        let url = "https://github.com/acme/w/actions/runs/4242/job/17";
+        assert_eq!(check("github-actions", url).actions_run(), Some(4242));
+        assert_eq!(check("circleci", url).actions_run(), None);
+        let elsewhere = check("github-actions", "https://ci.example/42");
+        assert_eq!(elsewhere.actions_run(), None);
+    }
 
     #[test]
     fn only_owners_members_and_collaborators_can_write() {

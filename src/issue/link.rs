@@ -102,6 +102,7 @@ mod tests {
 
     fn pr(n: u64, body: &str, state: ItemState, merged: bool) -> PullRequest {
         PullRequest {
+            node_id: String::new(),
             number: PrNumber(n),
             title: format!("PR {n}"),
             author: "worker".into(),

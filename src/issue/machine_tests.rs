@@ -94,6 +94,12 @@ fn review_steps() -> Vec<Step> {
             since: now(),
             next: AfterCi::Review,
         },
+        Step::RerunCi {
+            head: head.clone(),
+            runs: vec![7],
+            failing: vec!["ci/test".into()],
+            next: AfterCi::Review,
+        },
         Step::CiFix {
             attempt: 1,
             fix: FixCause::Ci {
@@ -277,6 +283,10 @@ fn every_event() -> Vec<Event> {
         review::Event::HeadMoved { head: sha('b') },
         review::Event::MergeDone(MergeOutcome::Merged { sha: sha('m') }),
         review::Event::MustUpdate,
+        review::Event::RerunDone {
+            started: true,
+            why: None,
+        },
     ];
     events.extend(review_events.into_iter().map(Event::Review));
     events
@@ -294,6 +304,7 @@ fn handled(stage: &str) -> &'static [&'static str] {
         "review/update_base" => &["base_read"],
         "review/updating_branch" => &["branch_updated", "head_moved"],
         "review/wait_ci" => &["ci_done", "head_moved"],
+        "review/rerun_ci" => &["rerun_done"],
         "review/ci_fix" | "review/review_fix" | "review/changes_fix" => {
             &["fix_finished", "held", "blocked"]
         }
@@ -742,6 +753,7 @@ fn fix_workers_are_counted_over_the_issue_s_life() {
             head,
             outcome: CiOutcome::Failed {
                 failing: vec!["ci/test".into()],
+                rerun: Vec::new(),
             },
         }),
     );

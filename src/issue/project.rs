@@ -80,6 +80,7 @@ fn step_head(step: &Step) -> Option<CommitSha> {
         Step::UpdateBase { head, .. }
         | Step::UpdatingBranch { head, .. }
         | Step::WaitCi { head, .. }
+        | Step::RerunCi { head, .. }
         | Step::WaitReview { head, .. }
         | Step::ReviewFix { head, .. }
         | Step::AskHuman { head, .. }

@@ -110,6 +110,10 @@ pub enum CiOutcome {
     Passed,
     Failed {
         failing: Vec<String>,
+        /// The GitHub Actions workflow runs to rerun, when every failing
+        /// check is a job of one (a rerun might pass); empty otherwise.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rerun: Vec<u64>,
     },
     /// No checks appeared within the grace period. Reported as "no CI", never as passed.
     NoCi,
@@ -275,7 +279,10 @@ impl CiWatch {
         let elapsed = (now - self.since).to_std().unwrap_or(Duration::ZERO);
         match self.verdict() {
             CiVerdict::Passed => return Some(CiOutcome::Passed),
-            CiVerdict::Failed { failing } => return Some(CiOutcome::Failed { failing }),
+            CiVerdict::Failed { failing } => {
+                let rerun = self.rerunnable();
+                return Some(CiOutcome::Failed { failing, rerun });
+            }
             CiVerdict::NoCi if elapsed >= self.timing.grace => return Some(CiOutcome::NoCi),
             CiVerdict::NoCi | CiVerdict::Pending => {}
         }
@@ -290,6 +297,33 @@ impl CiWatch {
         let delay = self.interval;
         self.interval = (self.interval * 2).min(self.timing.poll_max);
         delay
+    }
+
+    /// The Actions workflow runs behind the failing checks, if every
+    /// failing check is an Actions job; else none (a rerun would not help).
+    fn rerunnable(&self) -> Vec<u64> {
+        let failed_status = self
+            .statuses
+            .value
+            .iter()
+            .flatten()
+            .any(|s| classify_status(s) == CheckState::Failed);
+        let failed: Vec<&CheckRun> = self
+            .runs
+            .value
+            .iter()
+            .flatten()
+            .filter(|r| classify_check_run(r) == CheckState::Failed)
+            .collect();
+        let runs: Option<Vec<u64>> = failed.iter().map(|r| r.actions_run()).collect();
+        match runs {
+            Some(mut runs) if !failed_status => {
+                runs.sort_unstable();
+                runs.dedup();
+                runs
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn pending_names(&self) -> Vec<String> {

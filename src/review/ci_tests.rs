@@ -9,6 +9,21 @@ fn run(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
         status: status.into(),
         conclusion: conclusion.map(Into::into),
         details_url: None,
+        app: None,
+    }
+}
+
+/// A job of GitHub Actions workflow run `workflow`.
+fn job(name: &str, conclusion: &str, workflow: u64) -> CheckRun {
+    CheckRun {
+        details_url: Some(format!(
+            "https://github.com/acme/w/actions/runs/{workflow}/job/{}",
+            workflow + 1
+        )),
+        app: Some(crate::github::CheckApp {
+            slug: "github-actions".into(),
+        }),
+        ..run(name, "completed", Some(conclusion))
     }
 }
 
@@ -216,9 +231,37 @@ fn the_watch_passes_fails_or_times_out() {
     assert_eq!(
         w.outcome(t0() + secs(30)),
         Some(CiOutcome::Failed {
-            failing: vec!["s".into()]
+            failing: vec!["s".into()],
+            rerun: Vec::new(),
         })
     );
+}
+
+#[test]
+fn failing_actions_jobs_name_their_workflow_runs_unless_something_else_failed_too() {
+    let mut w = watch();
+    let jobs = vec![
+        job("build", "failure", 40),
+        job("test", "failure", 40),
+        job("lint", "success", 50),
+    ];
+    w.record_check_runs(modified(jobs.clone(), "r1"));
+    w.record_statuses(modified(vec![], "s1"));
+    assert_eq!(
+        w.outcome(t0() + secs(5)),
+        Some(CiOutcome::Failed {
+            failing: vec!["build".into(), "test".into()],
+            rerun: vec![40],
+        })
+    );
+    // A failing check of another app: a rerun of the Actions jobs would not help.
+    let mut mixed = jobs;
+    mixed.push(run("external", "completed", Some("failure")));
+    w.record_check_runs(modified(mixed, "r2"));
+    assert!(matches!(
+        w.outcome(t0() + secs(6)),
+        Some(CiOutcome::Failed { rerun, .. }) if rerun.is_empty()
+    ));
 }
 
 #[test]

@@ -36,6 +36,9 @@ pub struct Limits {
     pub skip_ci: bool,
     /// Longest `{comments}` text for the review-fix worker.
     pub comments_limit: usize,
+    /// Failed GitHub Actions jobs are rerun once on the same commit before
+    /// a fix worker is paid for.
+    pub rerun_flaky: bool,
 }
 
 impl Default for Limits {
@@ -47,6 +50,7 @@ impl Default for Limits {
             base_retry: Duration::from_secs(5),
             skip_ci: false,
             comments_limit: triage::COMMENTS_LIMIT,
+            rerun_flaky: true,
         }
     }
 }
@@ -57,6 +61,7 @@ impl Limits {
             max_ci_fixes: s.ci.max_fix_attempts,
             max_review_rounds: s.review.max_rounds,
             skip_ci: s.ci.skip,
+            rerun_flaky: s.ci.rerun_flaky,
             base_retry: s.ci.poll_min.get(),
             ..Limits::default()
         }
@@ -122,6 +127,14 @@ pub enum Step {
         since: DateTime<Utc>,
         next: AfterCi,
     },
+    /// GitHub Actions was asked to rerun the failed jobs of `runs` on
+    /// `head`, which failed `failing`. Waits for `RerunDone`.
+    RerunCi {
+        head: CommitSha,
+        runs: Vec<u64>,
+        failing: Vec<String>,
+        next: AfterCi,
+    },
     /// A CI fix (or rebase) worker is running. Waits for `FixFinished`.
     CiFix {
         attempt: u32,
@@ -184,6 +197,8 @@ pub struct Tally {
     pub capped: Option<Capped>,
     pub refusal: Option<String>,
     pub note: Option<String>,
+    /// The head whose failed Actions jobs were rerun (once per head).
+    pub rerun_of: Option<CommitSha>,
 }
 
 /// The checkpointed state: the step and the tally.
@@ -229,6 +244,8 @@ pub enum Event {
     HeadMoved { head: CommitSha },
     /// The squash-merge answered.
     MergeDone(MergeOutcome),
+    /// The rerun of failed Actions jobs was `started`, or not, with why.
+    RerunDone { started: bool, why: Option<String> },
     /// At merge time the PR is behind a base that must be up to date: it
     /// is updated first, and merged once CI passes on the update.
     MustUpdate,
@@ -246,6 +263,9 @@ pub enum Action {
         head: CommitSha,
         since: DateTime<Utc>,
     },
+    /// Rerun the failed jobs of these Actions workflow runs on `head`;
+    /// report `RerunDone`.
+    RerunFailedJobs { head: CommitSha, runs: Vec<u64> },
     /// Launch the CI fix worker; report `FixFinished`.
     LaunchCiFix { attempt: u32, failing: Vec<String> },
     /// Launch a fix worker told to rebase onto the base; report `FixFinished`.
@@ -339,6 +359,10 @@ impl ReviewState {
                 head: head.clone(),
                 since: *since,
             }],
+            Step::RerunCi { head, runs, .. } => vec![Action::RerunFailedJobs {
+                head: head.clone(),
+                runs: runs.clone(),
+            }],
             Step::CiFix { attempt, fix, .. } => vec![match fix {
                 FixCause::Ci { failing } => Action::LaunchCiFix {
                     attempt: *attempt,
@@ -412,6 +436,7 @@ impl Step {
             Step::UpdateBase { .. } => "update_base",
             Step::UpdatingBranch { .. } => "updating_branch",
             Step::WaitCi { .. } => "wait_ci",
+            Step::RerunCi { .. } => "rerun_ci",
             Step::CiFix { .. } => "ci_fix",
             Step::WaitReview { .. } => "wait_review",
             Step::ReviewFix { .. } => "review_fix",

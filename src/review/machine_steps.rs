@@ -68,6 +68,15 @@ pub fn next(
         (Step::WaitCi { head, next, .. }, Event::HeadMoved { head: h }) if *head != h => {
             cx.moved().enter_ci(h, next.after_change())
         }
+        (
+            Step::RerunCi {
+                head,
+                failing,
+                next,
+                ..
+            },
+            Event::RerunDone { started, why },
+        ) => cx.on_rerun(head, failing.clone(), *next, started, why),
         (Step::CiFix { fix, next, .. }, Event::FixFinished { pushed }) => match pushed {
             Some(h) => cx.moved().update_base(h, *next),
             None => cx.start_fix(fix.clone(), *next),
@@ -130,6 +139,7 @@ impl Event {
             Event::HeadMoved { .. } => "head_moved",
             Event::MergeDone(_) => "merge_done",
             Event::MustUpdate => "must_update",
+            Event::RerunDone { .. } => "rerun_done",
         }
     }
 }
@@ -272,16 +282,31 @@ impl Cx<'_> {
     fn on_ci(mut self, head: &CommitSha, outcome: CiOutcome, next: AfterCi) -> Transition {
         let failing = match outcome {
             CiOutcome::Passed | CiOutcome::NoCi => {
-                let report = if outcome == CiOutcome::Passed {
-                    CiReport::Passed
-                } else {
-                    CiReport::NoCi
+                let rerun_passed = self.tally.rerun_of.as_ref() == Some(head);
+                let report = match outcome {
+                    CiOutcome::Passed if rerun_passed => CiReport::Flaky,
+                    CiOutcome::Passed => CiReport::Passed,
+                    _ => CiReport::NoCi,
                 };
                 self.tally.ci = Some(report);
                 self.tally.ci_fixes = 0;
                 return self.after_ci(head.clone(), next);
             }
-            CiOutcome::Failed { failing } => failing,
+            CiOutcome::Failed { failing, rerun } => {
+                if self.limits.rerun_flaky
+                    && !rerun.is_empty()
+                    && self.tally.rerun_of.as_ref() != Some(head)
+                {
+                    self.tally.rerun_of = Some(head.clone());
+                    return self.go(Step::RerunCi {
+                        head: head.clone(),
+                        runs: rerun,
+                        failing,
+                        next,
+                    });
+                }
+                failing
+            }
             CiOutcome::TimedOut { pending } if pending.is_empty() => vec!["CI (timed out)".into()],
             CiOutcome::TimedOut { pending } => pending
                 .into_iter()
@@ -305,6 +330,26 @@ impl Cx<'_> {
             AfterCi::Ask => self.ask(&head),
             AfterCi::Merge => self.go(Step::Merge { head }),
         }
+    }
+
+    /// A rerun that started waits for CI again on the same head; one that
+    /// could not start pays for the fix worker after all, saying why.
+    fn on_rerun(
+        self,
+        head: &CommitSha,
+        failing: Vec<String>,
+        next: AfterCi,
+        started: bool,
+        why: Option<String>,
+    ) -> Transition {
+        if started {
+            return self.enter_ci(head.clone(), next);
+        }
+        let why = why.unwrap_or_else(|| "GitHub did not rerun them".into());
+        self.note(format!(
+            "the failed jobs were not rerun ({why}); a fix worker is on it"
+        ))
+        .start_fix(FixCause::Ci { failing }, next)
     }
 
     /// Launches the next CI fix attempt, or fails the issue when the

@@ -75,6 +75,15 @@ pub(super) fn ci(head: CommitSha, outcome: CiOutcome) -> Event {
 pub(super) fn failed(names: &[&str]) -> CiOutcome {
     CiOutcome::Failed {
         failing: names.iter().map(|n| n.to_string()).collect(),
+        rerun: Vec::new(),
+    }
+}
+
+/// Failed GitHub Actions jobs of workflow run 77.
+fn failed_in_actions(names: &[&str]) -> CiOutcome {
+    CiOutcome::Failed {
+        failing: names.iter().map(|n| n.to_string()).collect(),
+        rerun: vec![77],
     }
 }
 
@@ -416,6 +425,81 @@ fn green_ci_or_no_ci_goes_to_the_review() {
         assert_eq!(t.state.tally.ci, Some(report));
         assert_eq!(t.state.tally.ci_fixes, 0, "a pass resets the attempts");
     }
+}
+
+#[test]
+fn failed_actions_jobs_are_rerun_once_and_a_pass_is_reported_as_flaky() {
+    let t = go(
+        &fresh(wait_ci(sha('a'), AfterCi::Review)),
+        ci(sha('a'), failed_in_actions(&["build"])),
+    );
+    assert_eq!(
+        t.actions,
+        [Action::RerunFailedJobs {
+            head: sha('a'),
+            runs: vec![77]
+        }]
+    );
+    let t = go_at(
+        &t.state,
+        Event::RerunDone {
+            started: true,
+            why: None,
+        },
+        at(9),
+        &limits(),
+    );
+    assert_eq!(
+        t.state.step,
+        Step::WaitCi {
+            head: sha('a'),
+            since: at(9),
+            next: AfterCi::Review
+        }
+    );
+    let passed = go(&t.state, ci(sha('a'), CiOutcome::Passed));
+    assert_eq!(passed.state.tally.ci, Some(CiReport::Flaky));
+    assert_eq!(passed.state.tally.ci_fixes, 0, "no agent was spent");
+    // Failing again on the same head: now a fix worker, no second rerun.
+    let again = go(&t.state, ci(sha('a'), failed_in_actions(&["build"])));
+    assert!(matches!(
+        &again.actions[..],
+        [Action::LaunchCiFix { attempt: 1, .. }]
+    ));
+}
+
+#[test]
+fn a_rerun_that_cannot_start_or_is_turned_off_goes_to_the_fix_worker() {
+    let t = go(
+        &fresh(wait_ci(sha('a'), AfterCi::Review)),
+        ci(sha('a'), failed_in_actions(&["build"])),
+    );
+    let t = go(
+        &t.state,
+        Event::RerunDone {
+            started: false,
+            why: Some("the token may not rerun workflows".into()),
+        },
+    );
+    assert!(matches!(
+        &t.actions[..],
+        [Action::LaunchCiFix { attempt: 1, .. }]
+    ));
+    assert!(t.state.tally.note.unwrap().contains("may not rerun"));
+    let off = Limits {
+        rerun_flaky: false,
+        ..limits()
+    };
+    let t = go_at(
+        &fresh(wait_ci(sha('a'), AfterCi::Review)),
+        ci(sha('a'), failed_in_actions(&["build"])),
+        at(0),
+        &off,
+    );
+    assert!(matches!(
+        &t.actions[..],
+        [Action::LaunchCiFix { attempt: 1, .. }]
+    ));
 }
 
 #[test]

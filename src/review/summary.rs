@@ -22,6 +22,9 @@ pub struct PrContext {
 #[serde(rename_all = "snake_case")]
 pub enum CiReport {
     Passed,
+    /// Failed, then passed when GitHub Actions reran the failed jobs on
+    /// the same commit: no agent was spent.
+    Flaky,
     Failed,
     /// No checks appeared: reported as such, never as passed.
     NoCi,
@@ -33,6 +36,7 @@ impl CiReport {
     pub fn as_text(self) -> &'static str {
         match self {
             CiReport::Passed => "passed",
+            CiReport::Flaky => "passed on a rerun of the failed jobs (flaky)",
             CiReport::Failed => "failed",
             CiReport::NoCi => "no CI",
             CiReport::Skipped => "skipped",

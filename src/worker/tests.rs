@@ -553,6 +553,15 @@ async fn what_a_dead_leader_left_is_stopped_by_its_group_and_its_mark() {
     }
     assert!(!identity.is_alive(), "the leader exited");
     assert!(running(grouped) && running(session) && running(foreign));
+    // Until `env` has exec'd `sleep`, the foreign process still carries the
+    // mark it inherited; on a loaded machine that takes a moment.
+    let cmdline = |pid: u32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    for _ in 0..400 {
+        if cmdline(foreign).starts_with(b"sleep") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(
         stop_leftover(identity, Duration::from_millis(200), &mark).await,
         Leftover::Stopped
@@ -573,7 +582,9 @@ async fn what_a_dead_leader_left_is_stopped_by_its_group_and_its_mark() {
 #[tokio::test]
 async fn leftovers_are_recognised_by_pid_and_start_time() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = spawn(spec(dir.path(), "sleep 1000")).unwrap();
+    // `exec`: one process. A shell's child would start a tick later on a
+    // loaded machine and count as started after the reused identity.
+    let worker = spawn(spec(dir.path(), "exec sleep 1000")).unwrap();
     let identity = worker.identity();
     let mark = worker.mark().to_string();
     assert!(identity.start_ticks > 0);

@@ -7,7 +7,7 @@
 use chrono::Utc;
 
 use crate::checkpoint::QuestionKind;
-use crate::github::{GitHubError, MergeOutcome, PullRequest, UpdateBranchOutcome};
+use crate::github::{GitHubError, MergeOutcome, PullRequest, RerunOutcome, UpdateBranchOutcome};
 use crate::human::{Answer as HumanAnswer, AskError, Question};
 use crate::ids::{CommitSha, PrNumber};
 use crate::issue::machine::{Event as MachineEvent, IssueMachine};
@@ -49,6 +49,7 @@ pub async fn perform(
             request_review(cx, pr, head, *since).await?;
             Nothing
         }
+        Action::RerunFailedJobs { head, runs } => rerun_failed(cx, pr, head, runs).await?,
         Action::LaunchCiFix { .. } => run_fix(cx, pr, Fix::Ci).await?,
         Action::LaunchRebaseFix { .. } => run_fix(cx, pr, Fix::Rebase).await?,
         Action::LaunchReviewFix { comments, .. } => {
@@ -221,6 +222,55 @@ async fn watch_ci(
             return Ok(Performed::Stopped);
         }
     }
+}
+
+/// Asks GitHub Actions to rerun the failed jobs of `runs` on `head` before
+/// an agent is paid to fix them. A repeat after a crash (the intent is in
+/// the log) asks nothing again: the CI wait that follows sees the rerun's
+/// result, or the same failure, which then goes to a fix worker.
+async fn rerun_failed(
+    cx: &IssueCtx,
+    pr: PrNumber,
+    head: &CommitSha,
+    runs: &[u64],
+) -> Result<Performed, Crash> {
+    if let Truth::Changed(event) = truth::read(cx, pr, Some(head)).await? {
+        return Ok(Performed::Event(event));
+    }
+    let done = |started: bool, why: Option<String>| {
+        Ok(Performed::Event(MachineEvent::Review(
+            review::Event::RerunDone { started, why },
+        )))
+    };
+    let intent = format!("PR {pr} at {}: workflow runs {runs:?}", head.short());
+    if cx.store.intent_recorded("rerunning_ci", &intent).await? {
+        return done(true, None);
+    }
+    cx.store.event("rerunning_ci", intent).await?;
+    crashpoint("rerun", Boundary::Intent);
+    for run in runs {
+        match cx.run.gh.rerun_failed_jobs(*run).await {
+            Ok(RerunOutcome::Started) => {}
+            Ok(RerunOutcome::Refused { status, message }) => {
+                let why = match status {
+                    403 => format!(
+                        "the token may not rerun workflows (GitHub: {message}; it needs Actions: write)"
+                    ),
+                    _ => format!("GitHub answered {status}: {message}"),
+                };
+                return done(false, Some(why));
+            }
+            // Started or not, the CI wait that follows will tell.
+            Err(e) if e.is_transient() => return done(true, None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    crashpoint("rerun", Boundary::Done);
+    cx.note(format!(
+        "CI failed on {}: rerunning the failed GitHub Actions jobs once before a fix worker",
+        head.short()
+    ));
+    done(true, None)
 }
 
 /// Waits for the automated review of `head`, then triages every comment on it.
@@ -466,7 +516,7 @@ pub fn describe(event: &review::Event) -> Option<String> {
     Some(match event {
         Ev::CiDone { head, outcome } => match outcome {
             CiOutcome::Passed => format!("CI passed on {}", head.short()),
-            CiOutcome::Failed { failing } => {
+            CiOutcome::Failed { failing, .. } => {
                 format!("CI failed on {}: {}", head.short(), failing.join(", "))
             }
             CiOutcome::NoCi => format!(

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::*;
 use crate::github::{
     BranchProtection, CheckRun, CommitStatus, Conditional, IssueComment, MergeOutcome, NewPull,
-    PullRequest, RepoAccess, Review, ReviewComment, UpdateBranchOutcome,
+    PullRequest, RepoAccess, RerunOutcome, Review, ReviewComment, UpdateBranchOutcome,
 };
 use crate::ids::{BranchName, CommitSha, PrNumber, RepoSlug};
 use crate::plan::graph::tests::{issue, open};
@@ -103,6 +103,9 @@ impl GitHubApi for FakeGitHub {
         &self,
         _: &BranchName,
     ) -> Result<Option<BranchProtection>, GitHubError> {
+        unused()
+    }
+    async fn rerun_failed_jobs(&self, _: u64) -> Result<RerunOutcome, GitHubError> {
         unused()
     }
     async fn list_milestones(&self) -> Result<Vec<Milestone>, GitHubError> {

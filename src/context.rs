@@ -45,11 +45,23 @@ pub struct RunContext {
     pub issues: BTreeMap<IssueNumber, RunIssue>,
     /// What every worker's environment gains and loses.
     pub worker_env: WorkerEnv,
+    /// How the base branch takes merges (read as the run starts).
+    pub merge_rules: MergeRules,
     /// Set once a worker printed no event stream (said once per run).
     plain_worker_seen: AtomicBool,
     /// Set once the worker CLI refused the event stream's flags: later
     /// workers run with plain output.
     stream_refused: AtomicBool,
+}
+
+/// The base branch's merge rules, as far as the token could read them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MergeRules {
+    /// Approved PRs are put in the merge queue instead of merged.
+    pub merge_queue: bool,
+    /// A PR must be up to date with the base to merge: one behind is
+    /// updated just before it merges, never earlier.
+    pub up_to_date: bool,
 }
 
 /// Where a run's files go.
@@ -101,6 +113,7 @@ impl RunContext {
             label,
             issues,
             worker_env,
+            merge_rules: MergeRules::default(),
             plain_worker_seen: AtomicBool::new(false),
             stream_refused: AtomicBool::new(false),
         }

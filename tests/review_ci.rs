@@ -114,7 +114,7 @@ fn ci_still_red_after_two_fixes_fails_the_issue_tells_the_human_and_skips_depend
 }
 
 #[test]
-fn a_pr_behind_main_is_updated_with_update_branch_before_ci() {
+fn a_pr_behind_main_is_updated_only_when_it_is_about_to_merge() {
     let world = with_ci();
     world.repo.set_require_up_to_date(true);
     let first = world.issue("Lay the foundation", "", "");
@@ -147,17 +147,21 @@ fn a_pr_behind_main_is_updated_with_update_branch_before_ci() {
     );
     assert_eq!(updates[0].status, 202);
 
-    // The PR's head became GitHub's merge of main into the old head, and CI
-    // ran on that head only: never on the stale one.
+    // The human was asked about the PR as it was (its CI ran there); only
+    // then, at the merge, did its head become GitHub's merge of main into
+    // it, and it merged once CI passed there, without a second question.
     let head = world.pull_of(second).1.head_sha;
     let parents = world.parents(&head);
     assert_eq!(parents.len(), 2, "{parents:?}");
     assert_eq!(parents[0], stale);
-    assert!(
-        world.repo.check_runs(&stale).is_empty(),
-        "CI ran on the stale head"
-    );
+    assert_eq!(conclusions(&world, &stale), [Some("success".to_string())]);
     assert_eq!(conclusions(&world, &head), [Some("success".to_string())]);
+    assert_eq!(
+        log.matches(&format!("asking for approval of PR #{}:", pr.0))
+            .count(),
+        1,
+        "asked once\n{log}"
+    );
     let files = world.main_files();
     for issue in [first, second] {
         assert!(

@@ -1,8 +1,9 @@
 //! The merge itself when main moves while a question waits: with "require
 //! branches to be up to date", merging the first of two approved PRs leaves
-//! the second behind, and GitHub refuses it (405). The refusal is reported
-//! to the human, and the PR must then be brought up to date so that the
-//! human's next "merge" can succeed.
+//! the second behind. It is updated then, at its merge (never earlier: an
+//! early update costs a CI run and is stale again at the next merge), and
+//! merged once CI passes on the update, without asking the human again and
+//! without a refused merge call.
 
 mod support;
 
@@ -40,11 +41,9 @@ fn approves_both_together(asked: Arc<Mutex<BTreeMap<u64, u32>>>) -> Human {
     })
 }
 
-/// Fails today: after the 405 the loop asks the human again about the same
-/// head without updating the branch, so every later "merge" is refused the
-/// same way (src/review/machine_steps.rs `on_merge`).
 #[test]
-fn a_pr_left_behind_by_another_merge_is_updated_after_the_refusal_and_then_merges() {
+fn a_pr_left_behind_by_another_merge_is_updated_at_its_merge_and_merges_without_a_second_question()
+{
     let world = World::new();
     world.repo.set_require_up_to_date(true);
     let one = world.issue("Add the lever", "Depends on: none", "");
@@ -57,9 +56,18 @@ fn a_pr_left_behind_by_another_merge_is_updated_after_the_refusal_and_then_merge
     let asked = asked.lock().unwrap().clone();
 
     assert!(
-        log.contains("GitHub refused the merge: 405"),
-        "the refusal is reported to the human\n{log}"
+        log.contains("which must be up to date to merge: updating it"),
+        "the update is said\n{log}"
     );
+    let calls = |suffix: &str| {
+        let requests = world.sandbox.requests().all();
+        let put = requests.into_iter().filter(|r| r.method == "PUT");
+        put.filter(|r| r.path.ends_with(suffix))
+            .map(|r| r.status)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(calls("/update-branch"), [202], "one update, no cascade");
+    assert_eq!(calls("/merge"), [200, 200], "no refused merge call");
     for issue in [one, two] {
         assert_eq!(
             world.row(issue).state,
@@ -68,8 +76,8 @@ fn a_pr_left_behind_by_another_merge_is_updated_after_the_refusal_and_then_merge
         );
     }
     assert!(
-        asked.values().all(|n| *n <= 2),
-        "a refused PR is asked about at most once more: {asked:?}"
+        asked.values().all(|n| *n == 1),
+        "each PR is asked about once: {asked:?}"
     );
     assert_eq!(out.status.code(), Some(0), "{log}");
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::access;
 use super::convert;
+use super::queue;
 use super::retry::RetryPolicy;
 use super::transport::{RawResponse, Transport, decode, encode, expect_success};
 use super::*;
@@ -20,6 +21,8 @@ use super::*;
 pub struct OctoGitHub {
     repo: RepoSlug,
     transport: Transport,
+    /// Where GraphQL requests go (the merge queue has no REST API).
+    graphql: String,
 }
 
 impl OctoGitHub {
@@ -44,6 +47,7 @@ impl OctoGitHub {
         Ok(OctoGitHub {
             repo,
             transport: Transport::new(octo, policy),
+            graphql: queue::graphql_path(api_url),
         })
     }
 
@@ -118,6 +122,22 @@ impl GitHubApi for OctoGitHub {
             });
         }
         expect_success(raw, &Method::POST, &path).map(|_| RerunOutcome::Started)
+    }
+
+    async fn branch_rules(&self, branch: &BranchName) -> Result<BranchRules, GitHubError> {
+        queue::branch_rules(&self.transport, &self.repo, &branch.0).await
+    }
+
+    async fn enqueue_pull(
+        &self,
+        pull: &PullRequest,
+        expected: &CommitSha,
+    ) -> Result<EnqueueOutcome, GitHubError> {
+        queue::enqueue(&self.transport, &self.graphql, &pull.node_id, expected).await
+    }
+
+    async fn queue_state(&self, pr: PrNumber) -> Result<QueueState, GitHubError> {
+        queue::state(&self.transport, &self.graphql, &self.repo, pr).await
     }
 
     async fn branch_protection(

@@ -9,6 +9,7 @@ mod cache;
 pub mod client;
 mod convert;
 pub mod error;
+pub mod queue;
 pub mod remote;
 pub mod retry;
 pub mod transport;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 pub use access::{BranchProtection, RepoAccess, RepoPermissions, RequiredChecks};
 pub use client::OctoGitHub;
 pub use error::GitHubError;
+pub use queue::{BranchRules, EnqueueOutcome, QueueState};
 pub use types::*;
 
 use crate::ids::{BranchName, CommitSha, IssueNumber, PrNumber, RepoSlug};
@@ -45,6 +47,19 @@ pub trait GitHubApi: Send + Sync + 'static {
     /// Reruns the failed jobs of GitHub Actions workflow run `run`, on the
     /// same commit.
     async fn rerun_failed_jobs(&self, run: u64) -> Result<RerunOutcome, GitHubError>;
+
+    /// The rules a ruleset puts on `branch` (merge queue, up-to-date checks).
+    async fn branch_rules(&self, branch: &BranchName) -> Result<BranchRules, GitHubError>;
+
+    /// Puts PR `pull` in its base's merge queue, if its head is `expected`.
+    async fn enqueue_pull(
+        &self,
+        pull: &PullRequest,
+        expected: &CommitSha,
+    ) -> Result<EnqueueOutcome, GitHubError>;
+
+    /// Whether PR `pr` is merged, closed or in the merge queue.
+    async fn queue_state(&self, pr: PrNumber) -> Result<QueueState, GitHubError>;
 
     /// How `branch` is protected; `None` when it is not. Reading it needs
     /// admin rights: without them GitHub answers 403 (or 404), an error here.

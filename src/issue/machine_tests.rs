@@ -283,6 +283,7 @@ fn every_event() -> Vec<Event> {
         review::Event::HeadMoved { head: sha('b') },
         review::Event::MergeDone(MergeOutcome::Merged { sha: sha('m') }),
         review::Event::MustUpdate,
+        review::Event::LeftQueue,
         review::Event::RerunDone {
             started: true,
             why: None,
@@ -310,7 +311,7 @@ fn handled(stage: &str) -> &'static [&'static str] {
         }
         "review/wait_review" => &["review_done", "head_moved"],
         "review/ask_human" => &["answered", "head_moved", "unanswerable"],
-        "review/merge" => &["merge_done", "must_update", "head_moved"],
+        "review/merge" => &["merge_done", "must_update", "head_moved", "left_queue"],
         _ if stage.starts_with("done/") => &ALWAYS,
         other => panic!("no table row for stage {other}"),
     };

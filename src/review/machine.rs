@@ -244,6 +244,9 @@ pub enum Event {
     HeadMoved { head: CommitSha },
     /// The squash-merge answered.
     MergeDone(MergeOutcome),
+    /// The merge queue removed the PR without merging it: its checks failed
+    /// on top of the base and the PRs ahead of it.
+    LeftQueue,
     /// The rerun of failed Actions jobs was `started`, or not, with why.
     RerunDone { started: bool, why: Option<String> },
     /// At merge time the PR is behind a base that must be up to date: it

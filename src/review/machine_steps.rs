@@ -112,6 +112,9 @@ pub fn next(
                 .ask(head),
         },
         (Step::Merge { head }, Event::MergeDone(outcome)) => cx.on_merge(head, outcome),
+        (Step::Merge { .. }, Event::LeftQueue) => cx
+            .note("the merge queue removed it: its checks failed on top of the base".into())
+            .start_fix(FixCause::Conflict, AfterCi::Ask),
         (Step::Merge { head }, Event::MustUpdate) => cx.go(Step::UpdatingBranch {
             head: head.clone(),
             refusals: 0,
@@ -139,6 +142,7 @@ impl Event {
             Event::HeadMoved { .. } => "head_moved",
             Event::MergeDone(_) => "merge_done",
             Event::MustUpdate => "must_update",
+            Event::LeftQueue => "left_queue",
             Event::RerunDone { .. } => "rerun_done",
         }
     }

@@ -35,11 +35,16 @@ pub struct Services {
 /// Runs the actor tree over `ctx`, then finishes the run: cleanup, the
 /// summary, and the closing notification.
 pub async fn run_to_end(
-    ctx: RunContext,
+    mut ctx: RunContext,
     services: Services,
     scheduler: Scheduler,
     budget: BudgetGate,
 ) -> anyhow::Result<Exit> {
+    let (rules, notes) = super::merge_rules::read(&*ctx.gh, &ctx.base).await;
+    for note in notes {
+        println!("{note}");
+    }
+    ctx.merge_rules = rules;
     let ctx = Arc::new(ctx);
     let end = run_actors(ctx.clone(), services.clone(), scheduler, budget).await?;
     let (exit, notification) = finish(&ctx, &services.checkpoint, &end).await?;

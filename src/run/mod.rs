@@ -5,6 +5,7 @@ pub mod finish;
 mod fresh;
 pub mod gate;
 pub mod launch;
+pub mod merge_rules;
 pub mod panic;
 pub mod resume;
 pub mod signals;

@@ -19,6 +19,7 @@ mod locate;
 mod open_pr;
 mod plain;
 pub mod ports;
+mod queue;
 mod review;
 mod tidy;
 mod truth;

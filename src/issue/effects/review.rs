@@ -258,6 +258,7 @@ async fn rerun_failed(
                     ),
                     _ => format!("GitHub answered {status}: {message}"),
                 };
+                cx.note(format!("the failed jobs were not rerun: {why}"));
                 return done(false, Some(why));
             }
             // Started or not, the CI wait that follows will tell.
@@ -442,6 +443,9 @@ fn answered_event(head: &CommitSha, reply: HumanAnswer) -> Performed {
 /// person GitHub names. After a lost answer, the PR is read before anything
 /// else is sent.
 async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Performed, Crash> {
+    if cx.run.merge_rules.merge_queue {
+        return super::queue::merge(cx, pr, head).await;
+    }
     let Some(_turn) = cx.coord.merge_turn().await else {
         return Ok(Performed::Stopped);
     };
@@ -500,7 +504,7 @@ fn must_update(cx: &IssueCtx, pr: PrNumber) -> Performed {
     Performed::Event(MachineEvent::Review(review::Event::MustUpdate))
 }
 
-fn merged_by_us(pull: &PullRequest) -> Performed {
+pub(super) fn merged_by_us(pull: &PullRequest) -> Performed {
     let sha = pull
         .merge_commit_sha
         .clone()

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::github::{
-    BranchProtection, CheckRun, CommitStatus, Conditional, IssueComment, MergeOutcome, NewPull,
-    PullRequest, RepoAccess, RerunOutcome, Review, ReviewComment, UpdateBranchOutcome,
+    BranchProtection, BranchRules, CheckRun, CommitStatus, Conditional, EnqueueOutcome,
+    IssueComment, MergeOutcome, NewPull, PullRequest, QueueState, RepoAccess, RerunOutcome, Review,
+    ReviewComment, UpdateBranchOutcome,
 };
 use crate::ids::{BranchName, CommitSha, PrNumber, RepoSlug};
 use crate::plan::graph::tests::{issue, open};
@@ -106,6 +107,19 @@ impl GitHubApi for FakeGitHub {
         unused()
     }
     async fn rerun_failed_jobs(&self, _: u64) -> Result<RerunOutcome, GitHubError> {
+        unused()
+    }
+    async fn branch_rules(&self, _: &BranchName) -> Result<BranchRules, GitHubError> {
+        unused()
+    }
+    async fn enqueue_pull(
+        &self,
+        _: &PullRequest,
+        _: &CommitSha,
+    ) -> Result<EnqueueOutcome, GitHubError> {
+        unused()
+    }
+    async fn queue_state(&self, _: PrNumber) -> Result<QueueState, GitHubError> {
         unused()
     }
     async fn list_milestones(&self) -> Result<Vec<Milestone>, GitHubError> {

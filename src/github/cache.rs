@@ -7,6 +7,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use http::{HeaderMap, header};
+
 use super::transport::RawResponse;
 
 /// How many answers are kept; the oldest goes first. A run reads a handful
@@ -32,8 +34,22 @@ impl EtagCache {
         self.lock().answers.get(path).and_then(RawResponse::etag)
     }
 
-    /// The stored answer for `path`, standing in for a 304.
-    pub fn stored(&self, path: &str) -> Option<RawResponse> {
+    /// The stored answer for `path`, standing in for a 304 whose headers
+    /// are `fresh`: as HTTP has it, a 304's headers (rate limit, scopes)
+    /// replace the stored ones; the body stays.
+    pub fn refreshed(&self, path: &str, fresh: &HeaderMap) -> Option<RawResponse> {
+        let mut inner = self.lock();
+        let stored = inner.answers.get_mut(path)?;
+        for (name, value) in fresh {
+            if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+                stored.headers.insert(name.clone(), value.clone());
+            }
+        }
+        Some(stored.clone())
+    }
+
+    #[cfg(test)]
+    fn stored(&self, path: &str) -> Option<RawResponse> {
         self.lock().answers.get(path).cloned()
     }
 
@@ -64,8 +80,6 @@ impl EtagCache {
 
 #[cfg(test)]
 mod tests {
-    use http::HeaderMap;
-
     use super::*;
 
     fn answer(status: u16, etag: Option<&str>, body: &str) -> RawResponse {
@@ -101,5 +115,21 @@ mod tests {
         assert!(cache.stored(&format!("/{CAPACITY}")).is_some());
         cache.keep("/1", &answer(200, Some("\"new\""), "y"));
         assert_eq!(cache.tag("/1").as_deref(), Some("\"new\""));
+    }
+
+    #[test]
+    fn a_304s_headers_replace_the_stored_ones_and_the_body_stays() {
+        let cache = EtagCache::default();
+        let mut first = answer(200, Some("\"1\""), "body");
+        first
+            .headers
+            .insert("x-oauth-scopes", "repo".parse().unwrap());
+        cache.keep("/r", &first);
+        let mut fresh = HeaderMap::new();
+        fresh.insert("x-oauth-scopes", "repo, workflow".parse().unwrap());
+        let got = cache.refreshed("/r", &fresh).unwrap();
+        assert_eq!(got.body, "body");
+        assert_eq!(got.headers["x-oauth-scopes"], "repo, workflow");
+        assert_eq!(got.etag().as_deref(), Some("\"1\""));
     }
 }

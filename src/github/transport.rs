@@ -135,7 +135,7 @@ impl Transport {
             self.cache.keep(path, &raw);
             return Ok(raw);
         }
-        match self.cache.stored(path) {
+        match self.cache.refreshed(path, &raw.headers) {
             Some(stored) => Ok(stored),
             // Evicted meanwhile: ask once more, unconditionally.
             None => self.send_retrying(method, path, body, headers).await,

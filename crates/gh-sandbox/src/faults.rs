@@ -178,10 +178,12 @@ pub fn answer(fault: &Fault) -> Response {
     }
 }
 
-fn primary_rate_limit(reset_epoch: u64) -> Response {
-    let message = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, \
+/// GitHub's message when a token's primary rate limit is spent.
+pub const PRIMARY_RATE_LIMIT: &str = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, \
                    please include the request ID 0000:0000:0000000:0000000:00000000.";
-    let mut response = ApiError::new(StatusCode::FORBIDDEN, message).into_response();
+
+fn primary_rate_limit(reset_epoch: u64) -> Response {
+    let mut response = ApiError::new(StatusCode::FORBIDDEN, PRIMARY_RATE_LIMIT).into_response();
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
     headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));

@@ -235,6 +235,12 @@ impl GitDir {
         self.run(&["update-ref", &name, new, old]).map(drop)
     }
 
+    /// Points `branch` at `sha`, creating it or moving it wherever it was.
+    pub fn set_branch(&self, branch: &str, sha: &str) -> Result<(), GitError> {
+        let name = format!("refs/heads/{branch}");
+        self.run(&["update-ref", &name, sha]).map(drop)
+    }
+
     /// Deletes `branch`; false when it did not exist.
     pub fn delete_branch(&self, branch: &str) -> Result<bool, GitError> {
         if self.branch_head(branch)?.is_none() {

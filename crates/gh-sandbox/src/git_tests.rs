@@ -247,6 +247,68 @@ async fn the_ci_script_fails_a_commit_whose_tree_carries_the_marker() {
     assert_eq!(combined.json()["state"], "failure");
 }
 
+/// A flaky commit (one whose diff adds `CI_FLAKY`) fails its first attempt
+/// and passes when its failed jobs are re-run; once merged, the marker on
+/// `main` makes later commits flaky no more, as only a commit's own diff counts.
+#[tokio::test]
+async fn a_flaky_commit_fails_once_and_its_rerun_passes() {
+    let (t, git) = setup();
+    let repo = t.sandbox.repo("acme/widgets").unwrap();
+    let fast = CiScript {
+        queued_for: Duration::ZERO,
+        running_for: Duration::ZERO,
+        ..CiScript::default()
+    };
+    repo.set_ci(Some(fast));
+    git.branch("feat/flaky", "main");
+    let flaky = git.commit("flaky.rs", "// CI_FLAKY sometimes\n", "flaky");
+    git.push("feat/flaky");
+    git.bare_git(&["update-ref", "refs/heads/main", &flaky]);
+    git.branch("feat/after", &flaky);
+    let after = git.commit("after.rs", "fn after() {}\n", "after");
+    git.push("feat/after");
+    let state = t.sandbox.state();
+    let done = |sha: &str| {
+        repo.workflow_runs(sha)
+            .iter()
+            .all(|r| r.status == "completed")
+    };
+    for sha in [&flaky, &after] {
+        t.raw("GET", &format!("{REPO}/commits/{sha}/check-runs"), None)
+            .await;
+    }
+    let settle = state.wait_until(Duration::from_secs(10), |_| done(&flaky) && done(&after));
+    assert!(settle.await);
+    let conclusion = |sha: &str| repo.workflow_runs(sha)[0].conclusion.clone();
+    assert_eq!(
+        conclusion(&after).as_deref(),
+        Some("success"),
+        "main's marker is not after's"
+    );
+    // The flaky commit is main's head now: it is judged against itself, so it passes.
+    assert_eq!(conclusion(&flaky).as_deref(), Some("success"));
+
+    git.branch("feat/flaky2", "main");
+    let flaky2 = git.commit("flaky2.rs", "// CI_FLAKY too\n", "flaky again");
+    git.push("feat/flaky2");
+    t.raw("GET", &format!("{REPO}/commits/{flaky2}/check-runs"), None)
+        .await;
+    assert!(
+        state
+            .wait_until(Duration::from_secs(10), |_| done(&flaky2))
+            .await
+    );
+    let run = repo.workflow_runs(&flaky2)[0].clone();
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    let path = format!("{REPO}/actions/runs/{}/rerun-failed-jobs", run.id);
+    assert_eq!(t.raw("POST", &path, None).await.status, 201);
+    let rerun = |_: &crate::SandboxState| {
+        repo.workflow_run(run.id).unwrap().run_attempt == 2 && done(&flaky2)
+    };
+    assert!(state.wait_until(Duration::from_secs(10), rerun).await);
+    assert_eq!(conclusion(&flaky2).as_deref(), Some("success"));
+}
+
 #[tokio::test]
 async fn coderabbit_reviews_the_real_diff_on_open_and_on_request() {
     let (t, git) = setup();

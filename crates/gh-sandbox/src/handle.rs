@@ -29,6 +29,10 @@ impl RepoHandle {
         &self.slug
     }
 
+    pub(crate) fn state(&self) -> &SandboxState {
+        &self.state
+    }
+
     pub(crate) fn edit<R>(
         &self,
         f: impl FnOnce(&mut Repo, &mut super::model::Ids, &str) -> R,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::api::ApiError;
 use super::faults::{Dropped, Route};
+use super::ratelimit::Charged;
 use super::state::SandboxState;
 
 /// One request as the sandbox saw it.
@@ -29,6 +30,10 @@ pub struct LoggedRequest {
     pub user_agent: Option<String>,
     /// The answer's status; 0 when the sandbox cut the connection.
     pub status: u16,
+    /// Whether the request spent the token's rate-limit budget: every
+    /// authenticated request does, except a 304, a rate-limit refusal and an
+    /// answer the sandbox cut (see [`crate::RateLimit`]).
+    pub charged: bool,
 }
 
 /// Every request a sandbox served, in order; cheap to clone.
@@ -53,6 +58,11 @@ impl RequestLog {
 
     pub fn count(&self, route: &Route) -> usize {
         self.matching(route).len()
+    }
+
+    /// How many logged requests spent rate-limit budget.
+    pub fn charged(&self) -> usize {
+        self.lock().iter().filter(|r| r.charged).count()
     }
 
     pub fn clear(&self) {
@@ -89,6 +99,7 @@ pub async fn record(State(log): State<RequestLog>, request: Request, next: Next)
         accept: header_text(headers, header::ACCEPT),
         user_agent: header_text(headers, header::USER_AGENT),
         status: 0,
+        charged: false,
     };
     tracing::debug!(method = %entry.method, path = %entry.path, "sandbox request");
     let mut response = next.run(request).await;
@@ -98,25 +109,13 @@ pub async fn record(State(log): State<RequestLog>, request: Request, next: Next)
     } else {
         response.status().as_u16()
     };
+    entry.charged = response.extensions().get::<Charged>().is_some_and(|c| c.0);
     log.push(entry);
-    add_rate_limit_headers(response.headers_mut());
     response
-}
-
-/// The rate-limit headers GitHub sends on every answer (a fault may have set its own).
-fn add_rate_limit_headers(headers: &mut HeaderMap) {
-    let defaults = [
-        ("x-ratelimit-limit", "5000"),
-        ("x-ratelimit-remaining", "4999"),
-        ("x-ratelimit-used", "1"),
-        ("x-ratelimit-resource", "core"),
-        ("x-github-api-version-selected", "2022-11-28"),
-    ];
-    for (name, value) in defaults {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
-    }
+        .headers_mut()
+        .entry("x-github-api-version-selected")
+        .or_insert(HeaderValue::from_static("2022-11-28"));
+    response
 }
 
 /// Whether an `Authorization` value carries a token GitHub would look at.
@@ -178,12 +177,14 @@ mod tests {
             accept: None,
             user_agent: None,
             status: 200,
+            charged: method == "GET",
         };
         log.push(entry("GET", "/repos/a/b/issues"));
         log.push(entry("GET", "/repos/a/b/issues/1"));
         log.push(entry("POST", "/repos/a/b/issues/1/comments"));
         assert_eq!(log.count(&Route::matching("GET", "/repos/*/*/issues")), 1);
         assert_eq!(log.count(&Route::matching("*", "/repos/**")), 3);
+        assert_eq!(log.charged(), 2);
         log.clear();
         assert!(log.all().is_empty());
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::types::RepoSlug;
-use crate::types::{Association, BranchProtection, ItemState, RepoPermissions};
+use crate::types::{Association, BranchProtection, ItemState, RepoPermissions, RequiredChecks};
 
 use super::sim::{CiScript, CodeRabbitScript};
 use super::specs::ReviewCommentSpec;
@@ -90,6 +90,16 @@ pub struct Repo {
     pub ci: Option<CiScript>,
     /// SHAs the CI script has already started on.
     pub ci_started: BTreeSet<String>,
+    /// GitHub Actions workflow runs: one per CI start on a commit.
+    pub workflow_runs: Vec<WorkflowRun>,
+    /// Whether the token may re-run workflow runs (false: 403
+    /// `Resource not accessible by integration`, as for a token without
+    /// `actions: write`).
+    pub rerun_allowed: bool,
+    /// The repository ruleset: the merge queue and required checks it imposes.
+    pub ruleset: Ruleset,
+    /// The merge queue's entries.
+    pub merge_queue: MergeQueue,
     pub coderabbit: Option<CodeRabbitScript>,
     /// How people are related to the repository, by lowercased login; the
     /// owner is `OWNER` and anyone not listed `NONE` (see [`Repo::association`]).
@@ -121,6 +131,10 @@ impl Repo {
             deleted_branches: Vec::new(),
             ci: None,
             ci_started: BTreeSet::new(),
+            workflow_runs: Vec::new(),
+            rerun_allowed: true,
+            ruleset: Ruleset::default(),
+            merge_queue: MergeQueue::default(),
             coderabbit: None,
             associations: BTreeMap::new(),
             comments_on_open: Vec::new(),
@@ -269,6 +283,89 @@ pub struct CheckRun {
     pub started_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub details_url: Option<String>,
+    /// The GitHub Actions workflow run this check run is a job of (its id
+    /// is the job id); `None` for check runs a test added by hand.
+    pub run_id: Option<u64>,
+}
+
+/// A GitHub Actions workflow run: the CI script's jobs on one commit. A
+/// re-run keeps the run (and its id) and bumps `run_attempt`; the re-run
+/// jobs are new check runs with the old names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowRun {
+    pub id: u64,
+    /// The workflow's name (`CI`).
+    pub name: String,
+    pub head_sha: String,
+    pub head_branch: String,
+    /// `pull_request`, `push` or `merge_group`.
+    pub event: String,
+    pub check_suite_id: u64,
+    pub run_number: u64,
+    pub run_attempt: u32,
+    /// queued, in_progress, completed.
+    pub status: String,
+    pub conclusion: Option<String>,
+    /// Who triggered it.
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub run_started_at: DateTime<Utc>,
+}
+
+/// The repository's one ruleset, as far as the sandbox models rulesets
+/// (classic branch protection is `Repo::protection`, apart, as on GitHub).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ruleset {
+    /// Its id, once a rule was set.
+    pub id: Option<u64>,
+    /// Branches whose changes must go through the merge queue.
+    pub merge_queue: BTreeSet<String>,
+    /// Branches with a `required_status_checks` rule; a strict one ("require
+    /// branches to be up to date") makes merging a `behind` PR answer 405.
+    pub required_checks: BTreeMap<String, RequiredChecks>,
+}
+
+impl Ruleset {
+    /// Whether merging into `branch` goes through the merge queue.
+    pub fn requires_queue(&self, branch: &str) -> bool {
+        self.merge_queue.contains(branch)
+    }
+
+    /// Whether a PR must be up to date with `branch` to merge.
+    pub fn strict(&self, branch: &str) -> bool {
+        self.required_checks.get(branch).is_some_and(|c| c.strict)
+    }
+}
+
+/// The merge queue's entries and its bookkeeping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MergeQueue {
+    /// Entries of every branch's queue, in the order they were enqueued.
+    pub entries: Vec<QueueEntry>,
+    /// Pull requests whose merge-group CI fails (a test's kick-out).
+    pub failing: BTreeSet<u64>,
+    /// Base branches whose queue is being worked through right now.
+    pub(crate) working: BTreeSet<String>,
+}
+
+/// One pull request waiting in a merge queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub id: u64,
+    pub pr: u64,
+    pub base_ref: String,
+    /// Who enqueued it: the merge is recorded as theirs.
+    pub enqueuer: String,
+    /// The PR's head when it was enqueued.
+    pub head_sha: String,
+    /// GitHub's `MergeQueueEntryState`: QUEUED, AWAITING_CHECKS, MERGEABLE, UNMERGEABLE, LOCKED.
+    pub state: String,
+    pub enqueued_at: DateTime<Utc>,
+    /// The merge-group commit the queue built and runs CI on, and its
+    /// `gh-readonly-queue/{base}/pr-{n}-{base_sha}` branch.
+    pub group_sha: Option<String>,
+    pub group_branch: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -157,11 +157,13 @@ impl Repo {
             started_at: now(),
             completed_at: completed.then(now),
             details_url: None,
+            run_id: None,
         });
         id
     }
 
-    /// Moves a check run along; false when there is no such run.
+    /// Moves a check run along (and the workflow run it is a job of); false
+    /// when there is no such run.
     pub fn update_check_run(&mut self, id: u64, status: &str, conclusion: Option<&str>) -> bool {
         let Some(run) = self.check_runs.iter_mut().find(|r| r.id == id) else {
             return false;
@@ -169,6 +171,9 @@ impl Repo {
         run.status = status.to_string();
         run.conclusion = conclusion.map(str::to_string);
         run.completed_at = (status == "completed").then(now);
+        if let Some(workflow_run) = run.run_id {
+            self.refresh_run(workflow_run);
+        }
         true
     }
 

@@ -16,6 +16,7 @@ use super::etag;
 use super::faults::{self, Faults};
 use super::handle::RepoHandle;
 use super::log::{self, RequestLog};
+use super::ratelimit::{self, RateLimit};
 use super::routes::{self, App};
 use super::state::SandboxState;
 
@@ -26,6 +27,7 @@ pub struct Sandbox {
     state: SandboxState,
     faults: Faults,
     log: RequestLog,
+    rate: RateLimit,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -50,11 +52,12 @@ impl Sandbox {
         let state = SandboxState::new();
         state.set_runtime(runtime.handle().clone());
         let (faults, log) = (Faults::default(), RequestLog::default());
+        let rate = RateLimit::default();
         let app = App {
             state: state.clone(),
             base: Arc::from(url.as_str()),
         };
-        let router = build(app, faults.clone(), log.clone());
+        let router = build(app, faults.clone(), log.clone(), rate.clone());
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("sandbox-github".into())
@@ -65,6 +68,7 @@ impl Sandbox {
             state,
             faults,
             log,
+            rate,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -91,6 +95,17 @@ impl Sandbox {
     pub fn requests(&self) -> &RequestLog {
         &self.log
     }
+
+    /// The token's rate-limit budgets (see [`RateLimit`]).
+    pub fn rate_limit(&self) -> &RateLimit {
+        &self.rate
+    }
+
+    /// Requests per hour the token may make, for REST and GraphQL each
+    /// (default 5000); a spent budget answers 403 until its window resets.
+    pub fn set_rate_limit(&self, limit: u64) {
+        self.rate.set_limit(limit);
+    }
 }
 
 impl Drop for Sandbox {
@@ -104,13 +119,15 @@ impl Drop for Sandbox {
     }
 }
 
-/// The routes behind their middleware: log, then auth, then faults, then ETags.
-fn build(app: App, faults: Faults, log: RequestLog) -> Router {
+/// The routes behind their middleware: log, then rate limit, then auth,
+/// then faults, then ETags (so the rate limit sees 304s and cut answers).
+fn build(app: App, faults: Faults, log: RequestLog, rate: RateLimit) -> Router {
     let state = app.state.clone();
     routes::router(app)
         .layer(from_fn(etag::conditional))
         .layer(from_fn_with_state(faults, faults::inject))
         .layer(from_fn_with_state(state, log::authenticate))
+        .layer(from_fn_with_state(rate, ratelimit::account))
         .layer(from_fn_with_state(log, log::record))
 }
 
@@ -265,12 +282,13 @@ mod tests {
             (custom.status, custom.json()["message"].as_str()),
             (403, Some("nope"))
         );
+        // The primary refusal is free; the 429 and the 403 are charged.
         assert_eq!(
             t.raw("GET", REPO, None)
                 .await
                 .header("x-ratelimit-remaining")
                 .as_deref(),
-            Some("4999")
+            Some("4997")
         );
     }
 

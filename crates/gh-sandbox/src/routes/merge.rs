@@ -1,6 +1,7 @@
 //! Updating a PR branch (a real merge commit of the base into the head) and
 //! merging a PR (a real squash or merge commit on the base), with GitHub's
-//! refusals: 405 not mergeable, 409 head moved, 422 on update conflicts.
+//! refusals: 405 not mergeable or the base requires the merge queue, 409
+//! head moved, 422 on update conflicts.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -28,6 +29,8 @@ struct Target {
     mergeable_state: String,
     git: Option<GitDir>,
     require_up_to_date: bool,
+    /// The base branch's ruleset requires the merge queue.
+    queue_required: bool,
     html_url: String,
 }
 
@@ -46,12 +49,18 @@ async fn target(app: &App, slug: &RepoSlug, n: u64) -> Result<Target, ApiError> 
             require_up_to_date: repo
                 .protection
                 .get(&item.pull.as_ref()?.base_ref)
-                .is_some_and(|p| p.strict()),
+                .is_some_and(|p| p.strict())
+                || repo.ruleset.strict(&item.pull.as_ref()?.base_ref),
+            queue_required: repo.ruleset.requires_queue(&item.pull.as_ref()?.base_ref),
             html_url: format!("{}/{}/pull/{n}", app.base, repo.slug),
         })
     });
     found.ok_or_else(ApiError::not_found)
 }
+
+/// GitHub's answer to merging directly into a branch that requires the merge queue.
+pub const QUEUE_REQUIRED: &str =
+    "Repository rule violations found\n\nChanges must be made through the merge queue";
 
 fn not_mergeable() -> ApiError {
     ApiError::new(
@@ -178,6 +187,12 @@ pub async fn merge(
     let t = target(&app, &slug, n).await?;
     if !t.open || t.pull.merged {
         return Err(not_mergeable());
+    }
+    if t.queue_required {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            QUEUE_REQUIRED,
+        ));
     }
     if request
         .sha

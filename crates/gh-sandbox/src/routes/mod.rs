@@ -1,19 +1,22 @@
-//! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, and what
-//! every handler shares.
+//! The sandbox's REST routes, all under `/repos/{owner}/{repo}`, its
+//! `POST /graphql`, and what every handler shares.
 
+pub mod actions;
 pub mod branches;
 pub mod checks;
 pub mod comments;
+pub mod graphql;
 pub mod issues;
 pub mod merge;
 pub mod pulls;
 pub mod refs;
 pub mod repos;
+pub mod rules;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 
 use super::api::ApiError;
 use super::state::SandboxState;
@@ -83,6 +86,13 @@ pub fn router(app: App) -> Router {
             &route("/git/refs/heads/{*branch}"),
             delete(refs::delete_branch),
         )
+        .route(&route("/actions/runs/{run_id}"), get(actions::get_run))
+        .route(
+            &route("/actions/runs/{run_id}/rerun-failed-jobs"),
+            post(actions::rerun_failed_jobs),
+        )
+        .route(&route("/rules/branches/{*branch}"), get(rules::branch))
+        .route("/graphql", post(graphql::graphql))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)

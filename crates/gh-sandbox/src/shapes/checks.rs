@@ -9,7 +9,15 @@ use super::{Urls, node_id, opt_ts, repository, ts, user};
 
 pub fn check_run(base: &str, repo: &Repo, run: &CheckRun) -> Value {
     let urls = Urls::of(base, repo);
-    let html = urls.html(&format!("/runs/{}", run.id));
+    // An Actions job links to its run's job page and sits in the run's check suite.
+    let workflow_run = run.run_id.and_then(|id| repo.workflow_run(id));
+    let (html, suite) = match workflow_run {
+        Some(wr) => (
+            urls.html(&format!("/actions/runs/{}/job/{}", wr.id, run.id)),
+            wr.check_suite_id,
+        ),
+        None => (urls.html(&format!("/runs/{}", run.id)), run.id + 7_000_000),
+    };
     let title = run.conclusion.as_deref().unwrap_or(&run.status).to_string();
     json!({
         "id": run.id,
@@ -31,7 +39,7 @@ pub fn check_run(base: &str, repo: &Repo, run: &CheckRun) -> Value {
             "annotations_url": urls.api(&format!("/check-runs/{}/annotations", run.id))
         },
         "name": run.name,
-        "check_suite": { "id": run.id + 7_000_000 },
+        "check_suite": { "id": suite },
         "app": app(base),
         "pull_requests": pulls_at(base, repo, &run.head_sha)
     })
@@ -55,8 +63,9 @@ fn app(base: &str) -> Value {
     })
 }
 
-/// The minimal PR objects GitHub lists on a check run: open PRs whose head is `sha`.
-fn pulls_at(base: &str, repo: &Repo, sha: &str) -> Vec<Value> {
+/// The minimal PR objects GitHub lists on a check run or a workflow run:
+/// open PRs whose head is `sha`.
+pub fn pulls_at(base: &str, repo: &Repo, sha: &str) -> Vec<Value> {
     let urls = Urls::of(base, repo);
     let mini_repo = json!({ "id": repo.id, "url": urls.api(""), "name": repo.slug.name });
     let open = repo.items.values().filter(|i| i.state == ItemState::Open);

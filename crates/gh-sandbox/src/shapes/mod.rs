@@ -1,10 +1,13 @@
 //! GitHub's JSON shapes, rendered from the sandbox model: the fields GitHub
 //! sends (so octocrab's models decode them), with URLs on the sandbox's base.
 
+pub mod actions;
 pub mod checks;
+pub mod graphql;
 pub mod issues;
 pub mod protection;
 pub mod pulls;
+pub mod rules;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};

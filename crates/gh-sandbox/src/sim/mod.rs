@@ -1,10 +1,14 @@
 //! Simulated actors that act on a repository by themselves: a CI system that
-//! reports check runs and statuses on commits, and CodeRabbit reviewing pull
-//! requests. Each is switched on per repository with a script.
+//! reports check runs (GitHub Actions jobs) and statuses on commits,
+//! CodeRabbit reviewing pull requests, and the merge queue. CI and CodeRabbit
+//! are switched on per repository with a script, the queue per branch.
 
+pub mod actions;
 pub mod ci;
 pub mod coderabbit;
 pub mod coderabbit_text;
+pub mod merge_group;
+pub mod queue;
 
 use std::time::Duration;
 
@@ -21,6 +25,14 @@ pub struct CiScript {
     pub running_for: Duration,
     /// A commit whose tree contains this string anywhere fails; others succeed.
     pub failure_marker: Option<String>,
+    /// A commit that adds a line containing this string (its diff against
+    /// the default branch; without git backing, its PR's diff) is flaky: the
+    /// first check run of the script fails on the first `flaky_attempts`
+    /// attempts, and "re-run failed jobs" makes it pass. Statuses and
+    /// merge-group runs are not flaky.
+    pub flaky_marker: Option<String>,
+    /// How many attempts of a flaky commit fail before one passes.
+    pub flaky_attempts: u32,
 }
 
 impl Default for CiScript {
@@ -31,6 +43,8 @@ impl Default for CiScript {
             queued_for: Duration::from_millis(20),
             running_for: Duration::from_millis(50),
             failure_marker: Some("CI_FAIL".to_string()),
+            flaky_marker: Some("CI_FLAKY".to_string()),
+            flaky_attempts: 1,
         }
     }
 }

@@ -659,3 +659,22 @@ async fn every_read_is_conditional_and_an_unchanged_answer_costs_a_free_304() {
     let lists = statuses(&sandbox, "GET", "/repos/*/*/pulls/*/reviews");
     assert_eq!(lists, [200, 304]);
 }
+
+#[tokio::test]
+async fn waits_slow_down_as_the_rate_limit_runs_low_and_304s_cost_nothing() {
+    let (sandbox, repo) = sandbox();
+    sandbox.set_rate_limit(40);
+    let pr = repo.add_pull(PullSpec::new("A PR", "feat/issue-1"));
+    let gh = client(sandbox.url(), fast());
+    for _ in 0..20 {
+        gh.get_pull(pr.product()).await.unwrap();
+    }
+    assert_eq!(sandbox.rate_limit().used(), 1, "one 200, then free 304s");
+    assert_eq!(gh.poll_factor(), 1.0);
+    for n in 0..34 {
+        let _ = gh.get_issue(IssueNumber(1000 + n)).await;
+    }
+    // 35 of 40 spent: 5 left, a quarter (10) is comfortable, so twice as slow.
+    assert_eq!(sandbox.rate_limit().remaining(), 5);
+    assert_eq!(gh.poll_factor(), 2.0);
+}

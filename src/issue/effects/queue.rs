@@ -21,10 +21,10 @@ pub async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Perf
     if let Some(done) = settled(cx, pr, head, &state, queued).await? {
         return Ok(done);
     }
-    if !state.in_queue {
-        if let Some(done) = enqueue(cx, pr, head, &intent).await? {
-            return Ok(done);
-        }
+    if !state.in_queue
+        && let Some(done) = enqueue(cx, pr, head, &intent).await?
+    {
+        return Ok(done);
     }
     follow(cx, pr, head).await
 }

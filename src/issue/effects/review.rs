@@ -458,7 +458,9 @@ async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Performe
     if let Truth::Changed(event) = truth::compare(cx, pull.clone(), Some(head)).await? {
         return Ok(Performed::Event(event));
     }
-    if is_behind(&pull) {
+    // Only a base that must be up to date needs the update; elsewhere
+    // `behind` is no reason to pay for another CI run.
+    if cx.run.merge_rules.up_to_date && is_behind(&pull) {
         return Ok(must_update(cx, pr));
     }
     cx.doing(format!("merging PR {pr}"));

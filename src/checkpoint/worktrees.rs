@@ -43,11 +43,19 @@ impl Store {
             let detail = json!({ "path": text, "branch": branch });
             insert_event(tx, NewEvent::issue(run, issue, event_kind::WORKTREE_CREATED).detail(detail))?;
             let now = now_text();
+            // Recorded before it is made: a run cut off in between records it
+            // again on resume, which finds the same row (one per path).
             tx.execute(
-                "INSERT INTO worktrees (run_id, issue, path, branch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO worktrees (run_id, issue, path, branch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (run_id, path) WHERE removed_at IS NULL DO UPDATE
+                 SET issue = excluded.issue, branch = excluded.branch",
                 params![run, issue, text, branch, now],
             )?;
-            let id = tx.last_insert_rowid();
+            let id: i64 = tx.query_row(
+                "SELECT id FROM worktrees WHERE run_id = ?1 AND path = ?2 AND removed_at IS NULL",
+                params![run, text],
+                |row| row.get(0),
+            )?;
             tx.execute(
                 "UPDATE run_issues SET worktree = ?3, updated_at = ?4 WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, text, now],
@@ -176,13 +184,16 @@ mod tests {
     fn a_path_is_live_once_per_run_but_may_be_recreated() {
         let (_dir, mut store, run) = store_with_run(&[1]);
         let path = PathBuf::from("/repo/.worktrees/issue-1");
-        store
+        let first = store
             .record_worktree(run, IssueNumber(1), &path, &branch(1))
             .unwrap();
-        let err = store
+        // Recorded again (a resume after a crash between the record and the
+        // `git worktree add`): the same live row.
+        let again = store
             .record_worktree(run, IssueNumber(1), &path, &branch(1))
-            .unwrap_err();
-        assert!(matches!(err, CheckpointError::Constraint(_)), "{err}");
+            .unwrap();
+        assert_eq!(again.id, first.id);
+        assert_eq!(store.worktrees(run).unwrap().len(), 1);
         store.mark_worktree_removed(run, &path).unwrap();
         store
             .record_worktree(run, IssueNumber(1), &path, &branch(1))

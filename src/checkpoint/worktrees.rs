@@ -123,7 +123,6 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::checkpoint::CheckpointError;
     use crate::checkpoint::testutil::{new_run, store_with_run};
 
     fn branch(n: u64) -> BranchName {

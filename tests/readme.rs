@@ -26,8 +26,7 @@ fn ci_runs_exactly_the_readme_test_command() {
     let test_command = lines.next().expect("the second command runs the tests");
     // .ci/run runs the command as written in it, and checks the README
     // still says the same; ask it which one it runs.
-    let script =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
+    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     assert!(
         script.lines().any(|l| l.trim() == test_command),
         ".ci/run must run the README's test command as a line of its own"

@@ -19,8 +19,6 @@ struct Reading {
 #[derive(Debug, Default)]
 pub struct RateBudget {
     last: Mutex<Option<Reading>>,
-    /// Whether the slowdown was announced (once per low stretch).
-    announced: Mutex<bool>,
 }
 
 impl RateBudget {
@@ -37,17 +35,20 @@ impl RateBudget {
         else {
             return;
         };
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reading { limit, remaining });
-        let factor = self.factor();
-        let mut announced = self.announced.lock().unwrap_or_else(|e| e.into_inner());
-        if factor > 1.0 && !*announced {
+        let reading = Reading { limit, remaining };
+        let before = self
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(reading);
+        // Said once per low stretch: when the slowdown starts.
+        if slowdown(reading) > 1.0 && before.is_none_or(|b| slowdown(b) == 1.0) {
             tracing::warn!(
                 remaining,
                 limit,
                 "GitHub's rate limit is running low: waits re-read GitHub less often until it recovers"
             );
         }
-        *announced = factor > 1.0;
     }
 
     /// How many times longer each wait's interval should be now.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::Method;
 use octocrab::Octocrab;
+use octocrab::service::middleware::cache::mem::InMemoryCache;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -42,6 +43,9 @@ impl OctoGitHub {
             .personal_token(token.expose().to_string())
             .set_connect_timeout(Some(Duration::from_secs(10)))
             .set_read_timeout(Some(Duration::from_secs(60)))
+            // Every GET conditional on the last answer's ETag: waits re-read
+            // GitHub often, and an unchanged answer (304) costs nothing.
+            .cache(InMemoryCache::new())
             .build()
             .map_err(setup)?;
         Ok(OctoGitHub {

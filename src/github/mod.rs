@@ -5,7 +5,6 @@
 pub mod access;
 pub mod auth;
 mod budget;
-mod cache;
 pub mod client;
 mod convert;
 pub mod error;

@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use super::GitHubError;
 use super::budget::RateBudget;
-use super::cache::EtagCache;
 use super::retry::{Failure, RetryPolicy, Verdict, is_rate_limit, rate_limit_wait};
 
 /// A response as it came back, body read into text.
@@ -52,14 +51,14 @@ impl RawResponse {
 /// Sends requests with the retry policy; the one place that talks HTTP.
 /// Clones share one rate-limit pause: once GitHub says to wait, every call
 /// of the run waits, instead of each one finding out on its own. They also
-/// share the stored answers every GET is made conditional on, and the
-/// budget the waits pace themselves by.
+/// share the budget the waits pace themselves by. Every GET is conditional:
+/// octocrab's HTTP cache (set up by the client) sends the last answer's
+/// ETag and turns a 304, which GitHub does not charge, back into that answer.
 #[derive(Clone)]
 pub struct Transport {
     octo: Octocrab,
     policy: RetryPolicy,
     pause: Arc<RatePause>,
-    cache: Arc<EtagCache>,
     budget: Arc<RateBudget>,
 }
 
@@ -97,7 +96,6 @@ impl Transport {
             octo,
             policy,
             pause: Arc::default(),
-            cache: Arc::default(),
             budget: Arc::default(),
         }
     }
@@ -107,45 +105,10 @@ impl Transport {
         self.budget.factor()
     }
 
-    /// Sends; a GET the caller did not make conditional itself is made
-    /// conditional on the answer stored for its path, and a 304 gives that
-    /// answer back (GitHub charges nothing for it).
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        headers: &[(&'static str, String)],
-    ) -> Result<RawResponse, GitHubError> {
-        let own_tag = headers.iter().any(|(name, _)| *name == "if-none-match");
-        if method != Method::GET || own_tag {
-            return self.send_retrying(method, path, body, headers).await;
-        }
-        let Some(tag) = self.cache.tag(path) else {
-            let raw = self.send_retrying(method, path, body, headers).await?;
-            self.cache.keep(path, &raw);
-            return Ok(raw);
-        };
-        let mut tagged = headers.to_vec();
-        tagged.push(("if-none-match", tag));
-        let raw = self
-            .send_retrying(method.clone(), path, body, &tagged)
-            .await?;
-        if raw.status != 304 {
-            self.cache.keep(path, &raw);
-            return Ok(raw);
-        }
-        match self.cache.refreshed(path, &raw.headers) {
-            Some(stored) => Ok(stored),
-            // Evicted meanwhile: ask once more, unconditionally.
-            None => self.send_retrying(method, path, body, headers).await,
-        }
-    }
-
     /// Sends, retrying transient failures; any final answer comes back as
     /// `Ok` (callers decide what a 404 or 409 means), except transient
     /// failures that outlived every attempt.
-    async fn send_retrying(
+    pub async fn send(
         &self,
         method: Method,
         path: &str,

@@ -11,6 +11,7 @@ use crate::github::{GitHubError, MergeOutcome, PullRequest, RerunOutcome, Update
 use crate::human::{Answer as HumanAnswer, AskError, Question};
 use crate::ids::{CommitSha, PrNumber};
 use crate::issue::machine::{Event as MachineEvent, IssueMachine};
+use crate::review::update::{BaseAction, base_action};
 use crate::review::{
     self, Action, Answer, CiOutcome, CiTiming, CiWatch, Endpoint, PrContext, ReviewPoll,
     ReviewWait, Reviewers, TriageInput, triage,
@@ -491,11 +492,10 @@ async fn merge(cx: &IssueCtx, pr: PrNumber, head: &CommitSha) -> Result<Performe
     )))
 }
 
-/// GitHub says the PR lacks commits of its base that protection requires.
+/// GitHub says the PR lacks commits of its base that protection requires:
+/// the state the base check updates for when a PR is about to merge.
 fn is_behind(pull: &PullRequest) -> bool {
-    pull.mergeable_state
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case("behind"))
+    base_action(pull.mergeable_state.as_deref(), true) == BaseAction::UpdateBranch
 }
 
 fn must_update(cx: &IssueCtx, pr: PrNumber) -> Performed {

@@ -2,6 +2,7 @@
 //! the same transaction as the change, so the log and the state never
 //! disagree; the schema's triggers refuse updates and deletes.
 
+use super::cached::Cached;
 use rusqlite::{Connection, Row, params};
 
 use super::codec::{Ts, now_text};
@@ -56,14 +57,14 @@ impl<'a> NewEvent<'a> {
 /// `UnknownRun` when the run does not exist.
 pub(crate) fn insert_event(conn: &Connection, event: NewEvent<'_>) -> Result<i64> {
     let now = now_text();
-    let touched = conn.execute(
+    let touched = conn.exec(
         "UPDATE runs SET updated_at = ?2 WHERE id = ?1",
         params![event.run, now],
     )?;
     if touched == 0 {
         return Err(CheckpointError::UnknownRun(event.run));
     }
-    conn.execute(
+    conn.exec(
         "INSERT INTO events (run_id, issue, at, kind, from_state, to_state, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -134,7 +135,7 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> Result<bool> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.conn.row(
             "SELECT count(*) FROM events WHERE run_id = ?1 AND issue = ?2 AND kind = ?3 AND detail = ?4",
             params![run, issue, kind, detail],
             |r| r.get(0),
@@ -191,7 +192,7 @@ mod tests {
     fn the_log_cannot_be_rewritten() {
         let (_dir, store, run) = store_with_run(&[1]);
         for sql in ["UPDATE events SET kind = 'forged'", "DELETE FROM events"] {
-            let err = CheckpointError::from(store.conn.execute(sql, []).unwrap_err());
+            let err = CheckpointError::from(store.conn.exec(sql, []).unwrap_err());
             assert!(err.to_string().contains("append-only"), "{err}");
         }
         assert_eq!(store.events(run).unwrap()[0].kind, event_kind::RUN_CREATED);

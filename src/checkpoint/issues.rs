@@ -1,6 +1,7 @@
 //! Per-issue rows: checked state transitions, the explicit reopen on resume,
 //! patches without a state change, the worker process, and cost.
 
+use super::cached::Cached;
 use rusqlite::ToSql;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -68,7 +69,7 @@ fn issue_from_row(row: &Row<'_>) -> rusqlite::Result<IssueRow> {
 
 pub(crate) fn load_issue_in(conn: &Connection, run: RunId, issue: IssueNumber) -> Result<IssueRow> {
     let sql = format!("SELECT {ISSUE_COLUMNS} FROM run_issues WHERE run_id = ?1 AND issue = ?2");
-    conn.query_row(&sql, params![run, issue], issue_from_row)
+    conn.row(&sql, params![run, issue], issue_from_row)
         .optional()?
         .ok_or(CheckpointError::UnknownIssue { run, issue })
 }
@@ -120,7 +121,7 @@ fn apply(
     );
     let mut all: Vec<&dyn ToSql> = vec![&current.run_id, &current.issue];
     all.extend(values.iter().map(|v| v as &dyn ToSql));
-    let changed = conn.execute(&sql, params_from_iter(all))?;
+    let changed = conn.exec(&sql, params_from_iter(all))?;
     debug_assert_eq!(changed, 1, "the row was read in this transaction");
     Ok(())
 }
@@ -257,7 +258,7 @@ impl Store {
                 tx,
                 NewEvent::issue(run, issue, event_kind::WORKER_INTENT).detail(json!({ "mark": mark })),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET worker_mark = ?3, updated_at = ?4 WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, mark, now_text()],
             )?;
@@ -281,7 +282,7 @@ impl Store {
                 tx,
                 NewEvent::issue(run, issue, event_kind::WORKER_STARTED).detail(detail),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET worker_pid = ?3, worker_start_ticks = ?4,
                      worker_mark = coalesce(?5, worker_mark), updated_at = ?6
                  WHERE run_id = ?1 AND issue = ?2",
@@ -314,7 +315,7 @@ impl Store {
                 tx,
                 NewEvent::issue(run, issue, event_kind::WORKER_CLEARED).detail(detail),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET worker_pid = NULL, worker_start_ticks = NULL, worker_mark = NULL,
                      activity = NULL, updated_at = ?3
                  WHERE run_id = ?1 AND issue = ?2",
@@ -335,21 +336,21 @@ impl Store {
                 NewEvent::issue(run, issue, event_kind::COST).detail(json!({ "usd": usd })),
             )?;
             let now = now_text();
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET cost_usd = cost_usd + ?3, updated_at = ?4
                  WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, usd, now],
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET cost_usd_total = cost_usd_total + ?2 WHERE id = ?1",
                 params![run, usd],
             )?;
-            let issue_usd = tx.query_row(
+            let issue_usd = tx.row(
                 "SELECT cost_usd FROM run_issues WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue],
                 |r| r.get(0),
             )?;
-            let run_usd = tx.query_row(
+            let run_usd = tx.row(
                 "SELECT cost_usd_total FROM runs WHERE id = ?1",
                 [run],
                 |r| r.get(0),

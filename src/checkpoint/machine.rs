@@ -6,6 +6,7 @@
 //! decides which moves are allowed (`issue::next`); the store keeps the
 //! columns' own constraints (a merged issue has a PR, a failed one a reason).
 
+use super::cached::Cached;
 use rusqlite::params;
 use serde_json::json;
 
@@ -46,7 +47,7 @@ impl Store {
                 cols.state,
                 IssueState::Pending | IssueState::Skipped | IssueState::Failed
             );
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET machine = ?3, state = ?4, branch = coalesce(?5, branch),
                      pr = coalesce(?6, pr), head_sha = coalesce(?7, head_sha), attempts = ?8, ci_fix_attempts = ?9, review_rounds = ?10,
                      last_error = ?11, skip_reason = ?12, finished_at = ?13,

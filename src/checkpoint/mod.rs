@@ -8,6 +8,7 @@
 //! checked against [`IssueState::can_move_to`]; `save_machine` writes what
 //! the issue machine decided (the machine is the judge of its own moves).
 
+mod cached;
 mod codec;
 mod error;
 mod events;

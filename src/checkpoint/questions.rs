@@ -2,6 +2,7 @@
 //! sent (persist first), carries the token a reply must quote, and is
 //! answered or voided exactly once.
 
+use super::cached::Cached;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
@@ -47,7 +48,7 @@ fn query_questions(
 
 fn question_in(conn: &Connection, id: &str) -> Result<QuestionRow> {
     let sql = format!("SELECT {QUESTION_COLUMNS} FROM questions WHERE id = ?1");
-    conn.query_row(&sql, [id], question_from_row)
+    conn.row(&sql, [id], question_from_row)
         .optional()?
         .ok_or_else(|| CheckpointError::UnknownQuestion(id.to_string()))
 }
@@ -80,7 +81,7 @@ impl Store {
             if let Some(existing) = query_questions(tx, same, params![new.run_id, new.kind, new.issue])?.pop() {
                 return Err(CheckpointError::QuestionAlreadyOpen { id: new.id.clone(), existing: existing.id });
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO questions (id, run_id, issue, pr, head_sha, kind, channel, text, asked_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
@@ -109,7 +110,7 @@ impl Store {
             let q = open_question_in(tx, id, "send")?;
             let detail = json!({ "id": id, "chat_message_id": chat_message_id });
             insert_event(tx, question_event(&q, event_kind::QUESTION_SENT, detail))?;
-            tx.execute(
+            tx.exec(
                 "UPDATE questions SET chat_message_id = ?2 WHERE id = ?1",
                 params![id, chat_message_id],
             )?;
@@ -129,7 +130,7 @@ impl Store {
             let q = open_question_in(tx, id, "answer")?;
             let detail = json!({ "id": id, "answer": answer, "answered_by": answered_by });
             insert_event(tx, question_event(&q, event_kind::QUESTION_ANSWERED, detail))?;
-            tx.execute(
+            tx.exec(
                 "UPDATE questions SET status = 'answered', answer = ?2, answered_by = ?3, answered_at = ?4
                  WHERE id = ?1",
                 params![id, answer, answered_by, now_text()],
@@ -145,7 +146,7 @@ impl Store {
             let q = open_question_in(tx, id, "void")?;
             let detail = json!({ "id": id, "why": why });
             insert_event(tx, question_event(&q, event_kind::QUESTION_VOIDED, detail))?;
-            tx.execute("UPDATE questions SET status = 'void' WHERE id = ?1", [id])?;
+            tx.exec("UPDATE questions SET status = 'void' WHERE id = ?1", [id])?;
             question_in(tx, id)
         })
     }
@@ -158,7 +159,7 @@ impl Store {
                 tx,
                 question_event(&q, event_kind::QUESTION_REMINDED, json!({ "id": id })),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE questions SET reminded_at = ?2 WHERE id = ?1",
                 params![id, now_text()],
             )?;

@@ -2,6 +2,7 @@
 //! and the run's status, with the rule that a run where nothing merged is
 //! never `completed`.
 
+use super::cached::Cached;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
@@ -39,7 +40,7 @@ fn query_run(
     params: impl rusqlite::Params,
 ) -> Result<Option<RunRow>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE {filter} LIMIT 1");
-    Ok(conn.query_row(&sql, params, run_from_row).optional()?)
+    Ok(conn.row(&sql, params, run_from_row).optional()?)
 }
 
 pub(crate) fn load_run_in(conn: &Connection, run: RunId) -> Result<RunRow> {
@@ -84,7 +85,7 @@ impl Store {
                 });
             }
             let now = now_text();
-            tx.execute(
+            tx.exec(
                 "INSERT INTO runs (repo, target_key, target_label, options, plan, budget_usd,
                                    started_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -158,7 +159,7 @@ impl Store {
             let event = NewEvent::run(run, event_kind::RUN_STATUS);
             insert_event(tx, event.states(current.status.as_str(), status.as_str()))?;
             let finished = status.is_final().then(now_text);
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
                 params![run, status, finished],
             )?;
@@ -184,7 +185,7 @@ impl Store {
         waves: &[(IssueNumber, u32)],
     ) -> Result<RunRow> {
         self.write(|tx| {
-            let known: i64 = tx.query_row(
+            let known: i64 = tx.row(
                 "SELECT COUNT(*) FROM run_issues WHERE run_id = ?1",
                 [run],
                 |r| r.get(0),
@@ -200,7 +201,7 @@ impl Store {
                 NewEvent::run(run, event_kind::PLAN_REPLACED).detail(json!({ "waves": waves })),
             )?;
             for (issue, wave) in waves {
-                let changed = tx.execute(
+                let changed = tx.exec(
                     "UPDATE run_issues SET wave = ?3 WHERE run_id = ?1 AND issue = ?2",
                     params![run, issue.0 as i64, wave],
                 )?;
@@ -210,7 +211,7 @@ impl Store {
                     )));
                 }
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET plan = ?2 WHERE id = ?1",
                 params![run, plan.to_string()],
             )?;
@@ -227,7 +228,7 @@ impl Store {
             let event =
                 NewEvent::run(run, event_kind::BUDGET).detail(json!({ "budget_usd": budget_usd }));
             insert_event(tx, event)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET budget_usd = ?2 WHERE id = ?1",
                 params![run, budget_usd],
             )?;

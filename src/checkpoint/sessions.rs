@@ -4,6 +4,7 @@
 //! activity is a display value overwritten several times a second, so it
 //! gets none: the event log records what happened, not what was on screen.
 
+use super::cached::Cached;
 use rusqlite::params;
 use serde_json::json;
 
@@ -37,7 +38,7 @@ impl Store {
                 tx,
                 NewEvent::issue(run, issue, event_kind::SESSION).detail(detail),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET session_id = ?3, session_kind = ?4, updated_at = ?5
                  WHERE run_id = ?1 AND issue = ?2",
                 params![
@@ -61,7 +62,7 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             load_issue_in(tx, run, issue)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET activity = ?3 WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, activity.to_string()],
             )?;

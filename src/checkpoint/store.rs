@@ -148,6 +148,7 @@ fn read_only(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "query_only", true)?;
+    conn.set_prepared_statement_cache_capacity(super::cached::STATEMENTS);
     Ok(conn)
 }
 
@@ -210,6 +211,7 @@ fn configure_writer(conn: &Connection, path: &Path) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    conn.set_prepared_statement_cache_capacity(super::cached::STATEMENTS);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The worktrees this run created. Cleanup removes these and nothing else,
 //! so a user's own worktrees, or another run's, are never touched.
 
+use super::cached::Cached;
 use std::path::Path;
 
 use rusqlite::{Row, params};
@@ -45,22 +46,22 @@ impl Store {
             let now = now_text();
             // Recorded before it is made: a run cut off in between records it
             // again on resume, which finds the same row (one per path).
-            tx.execute(
+            tx.exec(
                 "INSERT INTO worktrees (run_id, issue, path, branch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (run_id, path) WHERE removed_at IS NULL DO UPDATE
                  SET issue = excluded.issue, branch = excluded.branch",
                 params![run, issue, text, branch, now],
             )?;
-            let id: i64 = tx.query_row(
+            let id: i64 = tx.row(
                 "SELECT id FROM worktrees WHERE run_id = ?1 AND path = ?2 AND removed_at IS NULL",
                 params![run, text],
                 |row| row.get(0),
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET worktree = ?3, updated_at = ?4 WHERE run_id = ?1 AND issue = ?2",
                 params![run, issue, text, now],
             )?;
-            Ok(tx.query_row("SELECT * FROM worktrees WHERE id = ?1", [id], worktree_from_row)?)
+            Ok(tx.row("SELECT * FROM worktrees WHERE id = ?1", [id], worktree_from_row)?)
         })
     }
 
@@ -70,7 +71,7 @@ impl Store {
     pub fn mark_worktree_removed(&mut self, run: RunId, path: &Path) -> Result<bool> {
         let text = path_text(path)?;
         self.write(|tx| {
-            let live = tx.query_row(
+            let live = tx.row(
                 "SELECT * FROM worktrees WHERE run_id = ?1 AND path = ?2 AND removed_at IS NULL",
                 params![run, text],
                 worktree_from_row,
@@ -86,11 +87,11 @@ impl Store {
                 NewEvent::issue(run, row.issue, event_kind::WORKTREE_REMOVED).detail(detail),
             )?;
             let now = now_text();
-            tx.execute(
+            tx.exec(
                 "UPDATE worktrees SET removed_at = ?2 WHERE id = ?1",
                 params![row.id, now],
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE run_issues SET worktree = NULL, updated_at = ?4
                  WHERE run_id = ?1 AND issue = ?2 AND worktree = ?3",
                 params![run, row.issue, text, now],

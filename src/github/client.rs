@@ -15,6 +15,7 @@ use super::convert;
 use super::queue;
 use super::retry::RetryPolicy;
 use super::transport::{RawResponse, Transport, decode, encode, expect_success};
+use super::wire;
 use super::*;
 
 /// The octocrab-backed client for one repository.
@@ -214,31 +215,30 @@ impl GitHubApi for OctoGitHub {
     async fn pulls_for_branch(&self, branch: &BranchName) -> Result<Vec<PullRequest>, GitHubError> {
         let head = encode(&format!("{}:{}", self.repo.owner, branch.0), false);
         let rest = format!("/pulls?state=all&head={head}");
-        let all: Vec<octocrab::models::pulls::PullRequest> =
-            self.transport.get_all(&self.path(&rest)).await?;
+        let all: Vec<wire::WirePull> = self.transport.get_all(&self.path(&rest)).await?;
         // GitHub filters by head already; checking again guards against a
         // server that ignores the filter.
         Ok(all
             .into_iter()
-            .map(convert::pull)
+            .map(PullRequest::from)
             .filter(|p| p.head_ref == *branch)
             .collect())
     }
 
     async fn get_pull(&self, number: PrNumber) -> Result<PullRequest, GitHubError> {
-        let pr: octocrab::models::pulls::PullRequest = self
+        let pr: wire::WirePull = self
             .transport
             .get_json(&self.path(&format!("/pulls/{}", number.0)))
             .await?;
-        Ok(convert::pull(pr))
+        Ok(pr.into())
     }
 
     async fn create_pull(&self, pull: &NewPull) -> Result<PullRequest, GitHubError> {
         let body = json!({ "title": pull.title, "head": pull.head.0, "base": pull.base.0, "body": pull.body });
         let (raw, path) = self.send(Method::POST, "/pulls", Some(body)).await?;
         let raw = expect_success(raw, &Method::POST, &path)?;
-        let pr: octocrab::models::pulls::PullRequest = decode(&raw, &Method::POST, &path)?;
-        Ok(convert::pull(pr))
+        let pr: wire::WirePull = decode(&raw, &Method::POST, &path)?;
+        Ok(pr.into())
     }
 
     async fn check_runs(

@@ -3,7 +3,7 @@
 use octocrab::models;
 
 use super::types::*;
-use crate::ids::{BranchName, CommitSha, IssueNumber, PrNumber, RepoSlug};
+use crate::ids::{CommitSha, IssueNumber, RepoSlug};
 
 fn state_of(state: &models::IssueState) -> ItemState {
     match state {
@@ -54,34 +54,6 @@ pub fn issue_ref(i: models::issues::Issue) -> Option<IssueRef> {
         title: Some(i.title),
         state: Some(state_of(&i.state)),
     })
-}
-
-fn mergeable_state(s: &models::pulls::MergeableState) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-pub fn pull(p: models::pulls::PullRequest) -> PullRequest {
-    let merged = p.merged.unwrap_or(false) || p.merged_at.is_some();
-    PullRequest {
-        number: PrNumber(p.number),
-        node_id: p.node_id.unwrap_or_default(),
-        title: p.title.unwrap_or_default(),
-        author: p.user.map(|u| u.login).unwrap_or_default(),
-        body: p.body.unwrap_or_default(),
-        state: p.state.as_ref().map(state_of).unwrap_or(ItemState::Open),
-        merged,
-        draft: p.draft.unwrap_or(false),
-        head_ref: BranchName(p.head.ref_field),
-        head_sha: CommitSha(p.head.sha),
-        base_ref: BranchName(p.base.ref_field),
-        html_url: p.html_url.map(|u| u.to_string()).unwrap_or_default(),
-        mergeable_state: p.mergeable_state.as_ref().map(mergeable_state),
-        merged_by: p.merged_by.map(|a| a.login),
-        merge_commit_sha: p.merge_commit_sha.filter(|_| merged).map(CommitSha),
-    }
 }
 
 fn review_state(s: Option<models::pulls::ReviewState>) -> String {

@@ -13,6 +13,7 @@ pub mod remote;
 pub mod retry;
 pub mod transport;
 pub mod types;
+mod wire;
 
 use async_trait::async_trait;
 

@@ -146,9 +146,13 @@ impl RunningWorker {
         let wall_deadline = enabled(self.wall_timeout).map(|t| self.started + t);
         let stall = enabled(self.stall_timeout);
         let mut reads = ticker(READ_EVERY);
-        let mut samples = ticker(sample_interval(self.stall_timeout));
+        let every = sample_interval(self.stall_timeout);
+        let mut samples = ticker_from(tokio::time::Instant::now() + every, every);
         let mut watchdog = Watchdog::new(self.stall_timeout, self.started);
         let sampler = Sampler::new(self.family.clone(), &self.log_path, &self.cwd);
+        // A family just started has used no CPU: the first reading is known
+        // without a scan of /proc (or a `git status`).
+        watchdog.observe(sampler.at_start(), self.started);
         loop {
             tokio::select! {
                 biased;
@@ -264,7 +268,11 @@ fn send(updates: Option<&UnboundedSender<WorkerUpdate>>, update: WorkerUpdate) {
 }
 
 fn ticker(every: Duration) -> tokio::time::Interval {
-    let mut ticker = tokio::time::interval(every);
+    ticker_from(tokio::time::Instant::now(), every)
+}
+
+fn ticker_from(first: tokio::time::Instant, every: Duration) -> tokio::time::Interval {
+    let mut ticker = tokio::time::interval_at(first, every);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ticker
 }

@@ -157,6 +157,16 @@ impl Sampler {
         }
     }
 
+    /// The reading at the worker's start: what its log holds, and no CPU
+    /// time yet (its family is new); the tree is left to the next sample.
+    pub fn at_start(&self) -> Sample {
+        Sample {
+            output: std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0),
+            cpu_ticks: 0,
+            tree: None,
+        }
+    }
+
     /// Samples the worker; the working tree only when `watchdog` wants it.
     pub async fn sample(&self, watchdog: &Watchdog) -> Sample {
         let output = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);

@@ -10,6 +10,7 @@ pub mod command;
 pub mod config;
 pub mod context;
 pub mod coord;
+pub mod dashboard;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod doctor;
@@ -19,6 +20,7 @@ pub mod human;
 pub mod ids;
 pub mod issue;
 pub mod messages;
+pub mod notify;
 pub mod paths;
 pub mod plan;
 pub mod progress;

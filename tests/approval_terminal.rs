@@ -6,6 +6,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, PipeWriter, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use actix::System;
 use tokio::sync::mpsc;
@@ -13,7 +14,7 @@ use tokio::sync::mpsc;
 use auto_milestone::approval::{ChannelChoice, TerminalIo};
 use auto_milestone::checkpoint::{QuestionKind, QuestionRow, RunId, Store};
 use auto_milestone::ids::{CommitSha, IssueNumber, PrNumber};
-use auto_milestone::messages::approval::{Answer, AskError, Notify, Question};
+use auto_milestone::messages::approval::{Answer, AskError, Notify, Question, Withdraw};
 use auto_milestone::messages::checkpoint::OpenQuestions;
 use support::approval::{Bench, NO_REMINDER, PATIENCE, answer_of, ask, new_checkpoint};
 
@@ -45,8 +46,14 @@ struct Terminal {
 }
 
 impl Terminal {
-    /// The channel's side (its stdin and stdout) and the test's side.
+    /// The channel's side (its stdin and stdout) and the test's side. The
+    /// test types as soon as it reads, so a question counts as read at once.
     fn new() -> (TerminalIo, Terminal) {
+        Terminal::reading_for(Duration::ZERO)
+    }
+
+    /// A terminal whose questions take `read_time` to be read.
+    fn reading_for(read_time: Duration) -> (TerminalIo, Terminal) {
         let (stdin, keyboard) = std::io::pipe().unwrap();
         let (screen_reader, stdout) = std::io::pipe().unwrap();
         let (tx, screen) = mpsc::unbounded_channel();
@@ -55,7 +62,7 @@ impl Terminal {
                 let _ = tx.send(line);
             }
         });
-        let io = TerminalIo::new(BufReader::new(stdin), stdout);
+        let io = TerminalIo::new(BufReader::new(stdin), stdout).with_read_time(read_time);
         (
             io,
             Terminal {
@@ -138,40 +145,75 @@ fn a_piped_line_answers_the_question_printed_with_its_pr() {
 }
 
 #[test]
-fn with_two_questions_open_a_line_must_name_the_pr() {
+fn one_question_is_on_screen_at_a_time_and_a_plain_line_answers_it() {
     let dir = tempfile::tempdir().unwrap();
     let (path, run) = new_checkpoint(dir.path());
     let (io, mut term) = Terminal::new();
     System::new().block_on(async {
         let b = bench(&path, run, ChannelChoice::Terminal(io));
         let first = ask(&b, run, merge_question(123));
-        term.expect("PR #456").await;
+        term.expect("── PR #456 (issue #123) ──").await;
         let second = ask(&b, run, merge_question(124));
-        let hint = term.expect("Several questions are waiting").await;
-        assert!(hint.contains("merge #457"), "{hint}");
+        let waiting = term.expect("PR #457 (issue #124) is waiting").await;
+        assert!(waiting.contains("merge #457"), "{waiting}");
 
-        term.type_line("merge");
-        let help = term
-            .expect("2 questions are waiting (PR #456, PR #457)")
-            .await;
-        assert!(
-            help.contains("name the PR") && !help.contains("reply to"),
-            "{help}"
-        );
         term.type_line("merge #999");
         term.expect("No question about PR #999").await;
-        term.type_line("merge #457");
+        // A plain line is for the question on screen, however many wait.
+        term.type_line("merge");
         assert_eq!(
-            answer_of(second).await,
+            answer_of(first).await,
             Ok(Answer::Merge {
                 by: "terminal".into()
             })
         );
-        // One question left: a plain answer counts again.
+        // The next in line comes up in full.
+        term.expect("── PR #457 (issue #124) ──").await;
+        term.expect("ready for review").await;
         term.type_line("skip.");
         assert_eq!(
-            answer_of(first).await,
+            answer_of(second).await,
             Ok(Answer::Skip {
+                by: "terminal".into()
+            })
+        );
+    });
+}
+
+#[test]
+fn a_plain_ok_typed_as_one_question_is_voided_and_another_asked_answers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, run) = new_checkpoint(dir.path());
+    let read_time = Duration::from_millis(600);
+    let (io, mut term) = Terminal::reading_for(read_time);
+    System::new().block_on(async {
+        let b = bench(&path, run, ChannelChoice::Terminal(io));
+        let old = ask(&b, run, merge_question(123));
+        term.expect("── PR #456 (issue #123) ──").await;
+        let next = ask(&b, run, merge_question(124));
+        term.expect("PR #457 (issue #124) is waiting").await;
+        tokio::time::sleep(read_time).await;
+        let withdraw = Withdraw {
+            run,
+            kind: QuestionKind::Merge,
+            issue: Some(IssueNumber(123)),
+            why: "PR #456 was closed on GitHub".into(),
+        };
+        b.approval.send(withdraw).await.unwrap();
+        assert!(matches!(answer_of(old).await, Err(AskError::Withdrawn(_))));
+        term.expect("── PR #457 (issue #124) ──").await;
+        // Typed for the question that just went away.
+        term.type_line("ok");
+        term.expect("PR #457 just came up").await;
+        let open = open_questions(&b, run).await;
+        assert_eq!(open.len(), 1, "nothing was answered: {open:?}");
+        assert_eq!(open[0].pr, Some(PrNumber(457)));
+
+        tokio::time::sleep(read_time).await;
+        term.type_line("ok");
+        assert_eq!(
+            answer_of(next).await,
+            Ok(Answer::Merge {
                 by: "terminal".into()
             })
         );

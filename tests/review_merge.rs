@@ -75,9 +75,16 @@ fn a_pr_left_behind_by_another_merge_is_updated_at_its_merge_and_merges_without_
             "{issue}; merge questions per PR: {asked:?}\n{log}"
         );
     }
+    // Counted in the checkpoint: the terminal may show one question twice
+    // (announced as waiting, then on screen).
+    let questions = world.events_of_kind("question_asked");
+    for issue in [one, two] {
+        let n = questions.iter().filter(|e| e.issue == Some(issue)).count();
+        assert_eq!(n, 1, "{issue} is asked about once; prompts seen: {asked:?}");
+    }
     assert!(
-        asked.values().all(|n| *n == 1),
-        "each PR is asked about once: {asked:?}"
+        asked.values().all(|n| *n >= 1),
+        "each PR is asked about: {asked:?}"
     );
     assert_eq!(out.status.code(), Some(0), "{log}");
 }

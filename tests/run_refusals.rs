@@ -116,3 +116,24 @@ fn an_issue_actor_failing_past_the_restart_intensity_escalates_to_failed() {
         auto_milestone::checkpoint::RunStatus::Failed
     );
 }
+
+#[test]
+fn a_telegram_group_chat_without_an_allow_list_is_refused_at_start() {
+    let mut world = World::new();
+    let issue = world.issue("Anything", "Depends on: none", "");
+    world.set("TELEGRAM_BOT_TOKEN", "123:not-a-real-token");
+    // Telegram gives groups negative chat ids.
+    world.set("TELEGRAM_CHAT_ID", "-1001234");
+    let out = world.run_unattended(&[support::world::MILESTONE]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("group chat") && log.contains("telegram.allowed_users"),
+        "says why and what to set: {log}"
+    );
+    assert!(!log.contains("not-a-real-token"), "never prints the token");
+    assert!(
+        world.worker_events(issue, "start").is_empty(),
+        "no worker ran"
+    );
+}

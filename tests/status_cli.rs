@@ -2,18 +2,23 @@
 //! with the store's API: while a run is going on (its writer holds the file
 //! open), after it finished, as JSON, for a target, and with no checkpoint.
 //! Also after a real run in the sandbox, with the default checkpoint path,
-//! and the run's log file beside the worker logs.
+//! and the run's log file beside the worker logs; and whether a run's
+//! process lives: running with its pid, or crashed once it was SIGKILLed.
 
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 
 use auto_milestone::checkpoint::{
     IssuePatch, IssueState, NewIssue, NewRun, RunId, RunStatus, Store, WorkerRef,
 };
 use auto_milestone::ids::{BranchName, IssueNumber, PrNumber, RepoSlug};
+use chrono::{DateTime, FixedOffset};
 use serde_json::json;
 use support::cli::{Cli, Output};
+use support::world::World;
 
 /// A sealed place to run the binary from (see `support::cli`).
 fn cli() -> Cli {
@@ -117,6 +122,12 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
         text.starts_with("Milestone \"M1\" · acme/widgets · run 1 · running\n"),
         "{text}"
     );
+    let me = std::process::id();
+    assert_eq!(
+        text.lines().nth(1),
+        Some(format!("Process: running (pid {me})").as_str()),
+        "this test holds the checkpoint: {text}"
+    );
     assert!(text.contains("so far"), "{text}");
     assert!(
         text.contains(
@@ -154,6 +165,9 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
     assert_eq!(value["issues"][2]["worker_pid"], 4242);
     assert_eq!(value["issues"][2]["ci_fix_attempts"], 1);
     assert_eq!(value["cost_usd_total"], 1.25);
+    assert_eq!(value["process"]["state"], "running");
+    assert_eq!(value["process"]["pid"], me);
+    assert!(value["process"]["last_seen"].is_string(), "{value}");
 
     // After: the run finished and its writer is gone.
     writer.clear_worker(run, IssueNumber(3)).unwrap();
@@ -181,10 +195,13 @@ fn status_reads_a_run_while_it_goes_on_and_after_it() {
     );
     assert!(text.contains("└ reason: skipped by a human"), "{text}");
     assert!(!text.contains("Workers"), "{text}");
+    assert!(!text.contains("Process:"), "a finished run: {text}");
 
     let out = status(&cli, &["--db", db_arg, "--json"]);
     let value = out.json();
     assert_eq!(value["status"], "partial");
+    assert_eq!(value["process"]["state"], "finished");
+    assert_eq!(value["process"]["pid"], serde_json::Value::Null);
     assert!(value["finished_at"].is_string());
     assert_eq!(value["counts"]["merged"], 2);
 }
@@ -198,6 +215,10 @@ fn an_interrupted_run_shows_what_a_resume_would_do() {
     let out = status(&cli, &["--db", db.to_str().unwrap()]);
     out.expect_code(0);
     let text = &out.stdout;
+    assert!(
+        text.contains("\nProcess: stopped (interrupted)\n"),
+        "{text}"
+    );
     assert!(text.contains("What --resume would do with run 1"), "{text}");
     assert!(text.contains("  #1 skip: merged as PR #11\n"), "{text}");
     assert!(
@@ -289,6 +310,108 @@ fn after_a_real_run_status_reads_the_default_checkpoint_and_the_run_log_is_there
     assert!(file.contains(" DEBUG "), "at debug level: {file}");
     assert!(!file.contains('\x1b'), "no ANSI: {file:?}");
     assert!(!file.contains("sandbox-token"), "never a token");
+}
+
+/// The run, killed mid-way: while its workers run, `status` names its pid;
+/// after SIGKILL the checkpoint still says running, and `status` says it
+/// crashed, at the local time of its last write.
+#[test]
+fn status_tells_a_live_run_from_one_killed_mid_way() {
+    let world = World::new();
+    for title in ["One", "Two"] {
+        // Saying so keeps the plan from asking for review.
+        world.issue(title, "Depends on: none", "slow=20s");
+    }
+    let mut run = Killed(
+        world
+            .command(&[support::world::MILESTONE, "--parallel", "2"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = run.0.id();
+    world.wait_for(Duration::from_secs(30), "a worker to start", |w| {
+        w.trace().iter().any(|e| e.event == "start")
+    });
+
+    let (text, value) = world_status(&world);
+    assert!(text.contains(" · run 1 · running\n"), "{text}");
+    assert_eq!(
+        text.lines().nth(1),
+        Some(format!("Process: running (pid {pid})").as_str()),
+        "{text}"
+    );
+    assert!(text.contains("\nWorkers running now: #"), "{text}");
+    assert_eq!(value["process"]["state"], "running", "{value}");
+    assert_eq!(value["process"]["pid"], pid, "{value}");
+
+    run.0.kill().unwrap(); // SIGKILL: no chance to record anything
+    run.0.wait().unwrap();
+    assert_eq!(
+        world.latest_run().status,
+        RunStatus::Running,
+        "a crash leaves the run as it was"
+    );
+
+    let (text, value) = world_status(&world);
+    let process = &value["process"];
+    assert_eq!(process["state"], "crashed", "{value}");
+    assert_eq!(process["pid"], serde_json::Value::Null, "{value}");
+    assert_eq!(value["status"], "running", "the checkpoint's word is kept");
+    let last_seen = DateTime::parse_from_rfc3339(process["last_seen"].as_str().unwrap()).unwrap();
+    let store = world.store();
+    let recorded = store.last_update(RunId(1)).unwrap().unwrap();
+    assert_eq!(
+        last_seen.timestamp(),
+        recorded.timestamp(),
+        "the run's last write"
+    );
+    let local = last_seen.with_timezone(&india()).format("%H:%M");
+    assert!(text.contains(" · run 1 · running\n"), "{text}");
+    assert_eq!(
+        text.lines().nth(1),
+        Some(format!("Process: crashed at {local} (no process)").as_str()),
+        "in the local time zone: {text}"
+    );
+    assert!(!text.contains("Workers running now"), "{text}");
+    assert!(
+        text.ends_with("Resume it with: auto-milestone \"Sprint 1\" --resume\n"),
+        "{text}"
+    );
+}
+
+/// A child killed when the test ends however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The zone `world_status` runs in: +05:30, so local time differs from UTC.
+fn india() -> FixedOffset {
+    FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap()
+}
+
+/// `status` and `status --json` in the world's checkout, in India's time zone.
+fn world_status(world: &World) -> (String, serde_json::Value) {
+    let run = |args: &[&str]| {
+        let out = world
+            .command(args)
+            .env("TZ", "Asia/Kolkata")
+            .output()
+            .unwrap();
+        let log = support::world::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{log}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&["status"]);
+    let value = serde_json::from_str(&run(&["status", "--json"])).unwrap();
+    (text, value)
 }
 
 fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {

@@ -9,18 +9,32 @@
 //! actor lives, and stops the run: a second engine would read the terminal
 //! beside the first or poll Telegram again, which a resume does cleanly
 //! (every question and the Telegram offset are in the checkpoint).
+//!
+//! The notification hooks (Slack, Discord, a generic webhook; `notify.*`)
+//! are fed here too: every `Notify` and `Announce`, and once per question a
+//! `question_waiting` notice when it is still open after `telegram.reminder`.
+//! They are notify-only: nothing comes back from them.
+
+use std::collections::HashSet;
+use std::time::Duration;
 
 use actix::dev::{MessageResponse, OneshotSender};
 use actix::{
     Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, Recipient,
-    WrapFuture,
+    ResponseFuture, WrapFuture,
 };
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use crate::approval::engine::{self, ApprovalConfig, Command};
+use crate::approval::store::Questions;
+use crate::checkpoint::{QuestionKind, QuestionRow, RunId};
+use crate::ids::IssueNumber;
 use crate::messages::ApprovalFailed;
-use crate::messages::approval::{Ask, Notify, SetParent, Withdraw};
+use crate::messages::approval::{Announce, Ask, Notify, SetParent, Withdraw};
+use crate::notify::hooks::HookQueue;
+use crate::notify::{Hooks, Notice, NoticeKind};
 
 pub struct ApprovalActor {
     commands: UnboundedSender<Command>,
@@ -28,18 +42,119 @@ pub struct ApprovalActor {
     pending: Option<(ApprovalConfig, UnboundedReceiver<Command>)>,
     engine: Option<AbortHandle>,
     parent: Option<Recipient<ApprovalFailed>>,
+    /// The hooks, until the actor starts their queue.
+    hooks: Option<Hooks>,
+    queue: Option<HookQueue>,
+    /// What the `question_waiting` notices need: the questions as the
+    /// checkpoint has them, how long one waits first, and those told already.
+    questions: Questions,
+    reminder: Duration,
+    waited: HashSet<String>,
+    /// Subjects with a `question_waiting` timer running.
+    watching: HashSet<Subject>,
 }
+
+/// What a question is about: one open question per subject (as the engine keeps them).
+type Subject = (RunId, QuestionKind, Option<IssueNumber>);
 
 impl ApprovalActor {
     pub fn new(config: ApprovalConfig) -> Self {
         let (commands, rx) = mpsc::unbounded_channel();
         ApprovalActor {
             commands,
+            questions: config.checkpoint.clone(),
+            reminder: config.reminder,
             pending: Some((config, rx)),
             engine: None,
             parent: None,
+            hooks: None,
+            queue: None,
+            waited: HashSet::new(),
+            watching: HashSet::new(),
         }
     }
+
+    /// Also posts every notification to `hooks` (none by default).
+    pub fn with_hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = (!hooks.is_empty()).then_some(hooks);
+        self
+    }
+
+    /// Queues `notice` for the hooks; the receiver answers once it is posted
+    /// (at once with no hooks).
+    fn to_hooks(&self, notice: Notice) -> Option<oneshot::Receiver<()>> {
+        self.queue.as_ref().map(|queue| queue.send(notice))
+    }
+
+    /// When the reminder delay has passed, tells the hooks about the
+    /// question of this subject if it is still open and they were not told
+    /// yet. One timer per subject: an `Ask` re-attached to a question
+    /// already watched adds none.
+    fn watch(&mut self, ask: &Ask, ctx: &mut Context<Self>) {
+        let subject = (ask.run, ask.question.kind, ask.question.issue);
+        if self.queue.is_some() && self.watching.insert(subject) {
+            ctx.run_later(self.reminder, move |act, ctx| {
+                act.check_waiting(subject, ctx)
+            });
+        }
+    }
+
+    fn check_waiting(&mut self, subject: Subject, ctx: &mut Context<Self>) {
+        let questions = self.questions.clone();
+        let lookup = async move { questions.open(subject.0).await };
+        ctx.spawn(lookup.into_actor(self).map(move |open, act, ctx| {
+            act.watching.remove(&subject);
+            match open {
+                Ok(open) => act.tell_waiting(&open, subject, ctx),
+                Err(e) => tracing::warn!(error = %e, "could not read the open questions"),
+            }
+        }));
+    }
+
+    /// Tells the hooks about the open question of `subject` once it has
+    /// waited the reminder delay; one asked after the timer started (the
+    /// engine records it a moment after the `Ask`) is looked at again then.
+    fn tell_waiting(&mut self, open: &[QuestionRow], subject: Subject, ctx: &mut Context<Self>) {
+        let (run, kind, issue) = subject;
+        let Some(q) = open
+            .iter()
+            .find(|q| q.run_id == run && q.kind == kind && q.issue == issue)
+        else {
+            return;
+        };
+        if self.waited.contains(&q.id) {
+            return;
+        }
+        let age = (chrono::Utc::now() - q.asked_at)
+            .to_std()
+            .unwrap_or_default();
+        if age < self.reminder {
+            if self.watching.insert(subject) {
+                let rest = self.reminder - age;
+                ctx.run_later(rest, move |act, ctx| act.check_waiting(subject, ctx));
+            }
+            return;
+        }
+        self.waited.insert(q.id.clone());
+        let text = waiting_text(q, self.reminder);
+        let _ = self.to_hooks(Notice::new(NoticeKind::QuestionWaiting, text));
+    }
+}
+
+/// "A question has waited 10m without an answer: PR #12 for issue #5.",
+/// then the question's first line.
+fn waiting_text(q: &QuestionRow, waited: Duration) -> String {
+    let subject = match (q.pr, q.issue) {
+        (Some(pr), Some(issue)) => format!("PR {pr} for issue {issue}"),
+        (Some(pr), None) => format!("PR {pr}"),
+        (None, Some(issue)) => format!("issue {issue}"),
+        (None, None) => format!("the {} question", q.kind),
+    };
+    let first = q.text.lines().next().unwrap_or_default();
+    format!(
+        "A question has waited {} without an answer: {subject}.\n{first}",
+        crate::config::Dur(waited)
+    )
 }
 
 impl Actor for ApprovalActor {
@@ -50,6 +165,7 @@ impl Actor for ApprovalActor {
             return;
         };
         let handle = engine::start(config, rx);
+        self.queue = self.hooks.take().map(Hooks::start);
         self.engine = Some(handle.abort_handle());
         // The engine ends only when the actor does; ending before is a failure.
         ctx.spawn(handle.into_actor(self).map(|ended, act, ctx| {
@@ -109,7 +225,8 @@ impl<M: Message> MessageResponse<ApprovalActor, M> for Forward<M> {
 impl Handler<Ask> for ApprovalActor {
     type Result = Forward<Ask>;
 
-    fn handle(&mut self, msg: Ask, _ctx: &mut Context<Self>) -> Forward<Ask> {
+    fn handle(&mut self, msg: Ask, ctx: &mut Context<Self>) -> Forward<Ask> {
+        self.watch(&msg, ctx);
         Forward {
             commands: self.commands.clone(),
             build: |ask, reply| Command::Ask { ask, reply },
@@ -134,6 +251,7 @@ impl Handler<Notify> for ApprovalActor {
     type Result = Forward<Notify>;
 
     fn handle(&mut self, msg: Notify, _ctx: &mut Context<Self>) -> Forward<Notify> {
+        let _ = self.to_hooks(Notice::new(NoticeKind::Notice, msg.text.clone()));
         Forward {
             commands: self.commands.clone(),
             build: |notify, done| Command::Notify {
@@ -142,5 +260,28 @@ impl Handler<Notify> for ApprovalActor {
             },
             msg,
         }
+    }
+}
+
+impl Handler<Announce> for ApprovalActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: Announce, _ctx: &mut Context<Self>) -> ResponseFuture<()> {
+        let posted = self.to_hooks(msg.notice.clone());
+        let (done, shown) = oneshot::channel();
+        let command = Command::Notify {
+            text: msg.notice.text,
+            done: Some(done),
+        };
+        if self.commands.send(command).is_err() {
+            tracing::warn!("the approval engine has stopped; a notification was not shown");
+        }
+        Box::pin(async move {
+            // Either may be gone (no hooks, the engine stopped): nothing to wait for then.
+            let _ = shown.await;
+            if let Some(posted) = posted {
+                let _ = posted.await;
+            }
+        })
     }
 }

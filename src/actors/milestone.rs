@@ -27,7 +27,7 @@ use crate::human::{Answer, AskError, Question};
 use crate::ids::IssueNumber;
 use crate::issue::effects::{Refusal, SlotFor};
 use crate::issue::stored::Change;
-use crate::messages::approval::SetParent;
+use crate::messages::approval::{Announce, SetParent};
 use crate::messages::checkpoint::{ChangeIssue, LoadIssues, SetBudget, SetRunStatus};
 use crate::messages::{
     ApprovalFailed, Ask, CostRecorded, IssueActivity, IssueEnded, IssueEscalated, IssueNoted,
@@ -35,6 +35,7 @@ use crate::messages::{
     RequestMergeTurn, RequestSlot, RunEnd, Shutdown, SlotGrant, StartIssue, Stop, StopCause,
     Withdraw,
 };
+use crate::notify::{Notice, NoticeKind};
 use crate::progress::ProgressSink;
 use crate::schedule::Scheduler;
 use crate::worker::Registry;
@@ -582,8 +583,11 @@ impl Handler<Withdraw> for MilestoneSupervisor {
 impl Handler<Notify> for MilestoneSupervisor {
     type Result = ();
 
+    /// An issue's notices are its failures (CI failed past its fixes): the
+    /// notification hooks get them as `issue_failed`.
     fn handle(&mut self, msg: Notify, _ctx: &mut Context<Self>) {
-        self.approvals.do_send(msg);
+        let notice = Notice::new(NoticeKind::IssueFailed, msg.text);
+        self.approvals.do_send(Announce { notice });
     }
 }
 

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::approval::grammar::Verdict;
-use crate::approval::routing::{Gate, Origin};
+use crate::approval::routing::{Gate, Origin, Plain, Screen};
 use crate::approval::telegram::{self, TelegramChannel, TelegramConfig};
 use crate::approval::terminal::{Printer, TerminalChannel, TerminalIo, subject};
 use crate::checkpoint::QuestionRow;
@@ -78,6 +78,32 @@ pub fn telegram_setup(settings: &Settings, env: impl Fn(&str) -> Option<String>)
     }
 }
 
+/// Telegram gives a private chat the id of the user in it (positive), and
+/// groups, supergroups and channels negative ids.
+pub fn is_private_chat(chat: i64) -> bool {
+    chat > 0
+}
+
+/// Why the run must not start with these Telegram settings: in a group
+/// chat, without `telegram.allowed_users`, anyone who joins the group could
+/// approve a merge.
+pub fn unsafe_telegram(
+    settings: &Settings,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let TelegramSetup::Configured { chat, .. } = telegram_setup(settings, env) else {
+        return None;
+    };
+    if is_private_chat(chat) || !settings.telegram.allowed_users.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "TELEGRAM_CHAT_ID {chat} is a group chat, and telegram.allowed_users is empty, so anyone in \
+         the group could approve a merge. Set telegram.allowed_users (or TELEGRAM_ALLOWED_USERS) to \
+         the Telegram user ids who may answer, or use a private chat with the bot."
+    ))
+}
+
 /// Chooses at start: Telegram when configured and `getMe` answers, else the
 /// terminal (the spec: "Telegram unavailable → continue in terminal").
 /// Whether the terminal can answer shows when its input ends.
@@ -110,7 +136,7 @@ pub async fn choose_channel(
 /// The live channel inside the engine.
 pub enum Channel {
     Telegram(TelegramChannel),
-    Terminal(TerminalChannel),
+    Terminal(Box<TerminalChannel>),
     Auto(Printer),
     None(String),
 }
@@ -130,6 +156,19 @@ impl Channel {
         match self {
             Channel::Telegram(t) => Some(t.config.gate()),
             _ => None,
+        }
+    }
+
+    /// What a plain text arriving now may answer; `last_change` is when a
+    /// question was last asked or voided.
+    pub fn plain(&self, last_change: Option<tokio::time::Instant>) -> Plain {
+        match self {
+            Channel::Telegram(t) => {
+                let quiet = last_change.is_none_or(|at| at.elapsed() >= t.config.plain_quiet);
+                Plain::telegram(is_private_chat(t.config.chat), quiet)
+            }
+            Channel::Terminal(t) => Plain::terminal(t.screen(std::time::Instant::now())),
+            _ => Plain::terminal(Screen::Empty),
         }
     }
 
@@ -224,6 +263,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_group_chat_needs_an_allow_list_and_a_private_chat_does_not() {
+        let token = env(&[("TELEGRAM_BOT_TOKEN", "1:x")]);
+        let mut settings = Settings::default();
+        settings.telegram.chat_id = Some(-100_123);
+        let why = unsafe_telegram(&settings, &token).expect("a group without a list is refused");
+        assert!(why.contains("telegram.allowed_users"), "{why}");
+        settings.telegram.allowed_users = vec![7];
+        assert_eq!(unsafe_telegram(&settings, &token), None);
+        settings.telegram.allowed_users.clear();
+        settings.telegram.chat_id = Some(42);
+        assert_eq!(unsafe_telegram(&settings, &token), None);
+        // Without a token Telegram is not used, so there is nothing to refuse.
+        settings.telegram.chat_id = Some(-100_123);
+        assert_eq!(unsafe_telegram(&settings, env(&[])), None);
+    }
+
     fn with_chat(chat: Option<i64>) -> Settings {
         let mut s = Settings::default();
         s.telegram.chat_id = chat;
@@ -288,11 +344,12 @@ mod tests {
     fn a_closed_terminal_or_nobody_says_how_to_resume() {
         let mut t = TerminalChannel::new(Box::new(std::io::sink()));
         assert_eq!(
-            Channel::Terminal(TerminalChannel::new(Box::new(std::io::sink()))).unavailable(),
+            Channel::Terminal(Box::new(TerminalChannel::new(Box::new(std::io::sink()))))
+                .unavailable(),
             None
         );
         t.close_input();
-        let why = Channel::Terminal(t).unavailable().unwrap();
+        let why = Channel::Terminal(Box::new(t)).unavailable().unwrap();
         assert!(
             why.contains("terminal's input is closed") && why.contains("--resume"),
             "{why}"

@@ -25,6 +25,7 @@ use crate::approval::routing::Origin;
 use crate::approval::store::{Questions, StoreError};
 use crate::approval::telegram::{self, PollEvent, SavedOffset, TelegramChannel};
 use crate::approval::terminal::{self, Printer, TerminalChannel, TerminalEvent};
+use crate::approval::web::WebAnswer;
 use crate::checkpoint::{NewQuestion, QuestionKind, QuestionRow, RunId};
 use crate::ids::IssueNumber;
 use crate::messages::approval::{Answer, Ask, AskError, Withdraw};
@@ -79,6 +80,9 @@ pub struct Engine {
     /// When to try again to send questions Telegram refused.
     resend_at: Option<Instant>,
     poller: Option<JoinHandle<()>>,
+    /// When a question was last asked or voided: a plain Telegram message
+    /// soon after may have been meant for another question.
+    last_change: Option<Instant>,
 }
 
 impl Drop for Engine {
@@ -105,7 +109,9 @@ pub fn start(config: ApprovalConfig, commands: UnboundedReceiver<Command>) -> Jo
             let (tx, rx) = mpsc::unbounded_channel();
             terminal::spawn_reader(io.input, tx);
             lines = Some(rx);
-            Channel::Terminal(TerminalChannel::new(io.output))
+            Channel::Terminal(Box::new(
+                TerminalChannel::new(io.output).with_read_time(io.read_time),
+            ))
         }
         ChannelChoice::Auto(out) => Channel::Auto(Printer::new(out)),
         ChannelChoice::None { why } => Channel::None(why),
@@ -120,6 +126,7 @@ pub fn start(config: ApprovalConfig, commands: UnboundedReceiver<Command>) -> Jo
         unclaimed: Vec::new(),
         resend_at: None,
         poller: None,
+        last_change: None,
     };
     actix::spawn(async move {
         let mut engine = engine;
@@ -127,7 +134,8 @@ pub fn start(config: ApprovalConfig, commands: UnboundedReceiver<Command>) -> Jo
             Some(c) => Some(engine.start_poller(c).await),
             None => None,
         };
-        engine.run(commands, polls, lines).await;
+        let web = Some(crate::approval::web::open_desk());
+        engine.run(commands, polls, lines, web).await;
     })
 }
 
@@ -182,6 +190,7 @@ impl Engine {
         mut commands: UnboundedReceiver<Command>,
         mut polls: Option<UnboundedReceiver<PollEvent>>,
         mut lines: Option<UnboundedReceiver<TerminalEvent>>,
+        mut web: Option<UnboundedReceiver<WebAnswer>>,
     ) {
         self.refresh().await;
         self.catch_up(&mut polls).await;
@@ -199,6 +208,10 @@ impl Engine {
                 event = recv(&mut lines) => match event {
                     Some(event) => self.terminal_event(event).await,
                     None => lines = None,
+                },
+                answer = recv(&mut web) => match answer {
+                    Some(answer) => self.web_answer(answer).await,
+                    None => web = None,
                 },
                 () = sleep_until(wake) => self.wake().await,
             }
@@ -301,13 +314,13 @@ impl Engine {
             text: q.text.clone(),
         };
         let row = self.store.insert(new).await?;
+        self.last_change = Some(Instant::now());
         tracing::info!(question = %row.id, kind = %row.kind, pr = ?row.pr.map(|p| p.0), "asking");
         self.open.push(row.clone());
         Ok(row)
     }
 
     async fn present(&mut self, q: &QuestionRow) {
-        let several = self.open.len() > 1;
         match &mut self.channel {
             Channel::Telegram(t) if q.chat_message_id.is_none() => match t.present(q).await {
                 Ok(message_id) => match self.store.set_message(&q.id, message_id).await {
@@ -321,7 +334,7 @@ impl Engine {
                     self.resend_at = Some(Instant::now() + t.config.retry);
                 }
             },
-            Channel::Terminal(t) if !t.was_shown(&q.id) => t.present(q, several),
+            Channel::Terminal(t) if !t.was_shown(&q.id) => t.present(q),
             _ => {}
         }
     }
@@ -359,6 +372,7 @@ impl Engine {
     /// Voids `q` in the checkpoint, then says so on the channel and to its waiters.
     async fn void(&mut self, q: &QuestionRow, why: &str) -> Result<(), StoreError> {
         let row = self.store.void(&q.id, why).await?;
+        self.last_change = Some(Instant::now());
         tracing::info!(question = %q.id, why, "question voided");
         self.replace_open(row);
         self.channel.voided(q, why).await;

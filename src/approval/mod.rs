@@ -13,6 +13,7 @@ pub mod routing;
 pub mod store;
 pub mod telegram;
 pub mod terminal;
+pub mod web;
 
 pub use channel::{ChannelChoice, HOW_TO_RESUME, choose_channel};
 pub use engine::ApprovalConfig;

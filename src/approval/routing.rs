@@ -7,11 +7,17 @@
 //! - A button answers the question whose token it carries, only while that
 //!   question is open: a used token (answered) or a voided question is refused.
 //! - A text reply to a question's message answers that question.
-//! - Otherwise a text must name the PR (`merge #456`) when several questions
-//!   are open; with exactly one open question a plain `merge` answers it.
-//!   With several open, a budget or plan word (`stop`, `approve`) answers the
-//!   one question of that kind that accepts it.
-//! - Anything else gets a short help reply and every question stays open.
+//! - Otherwise a text must name the PR (`merge #456`), except a plain one:
+//!   - on Telegram, only in a private chat, only with exactly one question
+//!     open, and only when no question was asked or voided in the last 30 s
+//!     (field notes: a plain "ok" typed as one question was voided and
+//!     another asked must answer nothing);
+//!   - on the terminal, it answers the question on screen, and only if that
+//!     one was already on screen when the line was typed; with none there, a
+//!     budget or plan word (`stop`, `approve`) answers the one question of
+//!     that kind that accepts it.
+//! - Anything else gets a reply saying what to send instead, and every
+//!   question stays open.
 
 use crate::approval::grammar::{self, Verdict};
 use crate::checkpoint::{QuestionKind, QuestionRow, QuestionStatus};
@@ -30,6 +36,8 @@ pub struct Gate {
 pub enum Origin {
     /// A line typed (or piped) on the terminal: whoever runs the program.
     Terminal,
+    /// A button on the run's web page (its URL carries the run's token).
+    Web,
     Telegram {
         chat: i64,
         user: Option<i64>,
@@ -47,6 +55,7 @@ impl Origin {
     pub fn author(&self) -> &str {
         match self {
             Origin::Terminal => "terminal",
+            Origin::Web => "web",
             Origin::Telegram { name, .. } => name,
         }
     }
@@ -58,6 +67,50 @@ pub enum Body {
     Text { text: String, reply_to: Option<i64> },
     /// An inline button press with its callback data.
     Button { data: String },
+}
+
+/// What a plain text (no reply, no PR named) may answer, as the engine
+/// sees the conversation when it arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plain {
+    /// Telegram: the configured chat is a private chat with the bot.
+    pub private_chat: bool,
+    /// Telegram: no question was asked or voided within the quiet period.
+    pub quiet: bool,
+    /// The terminal: the question on screen.
+    pub screen: Screen,
+}
+
+impl Plain {
+    /// What a plain text may answer on the terminal.
+    pub fn terminal(screen: Screen) -> Plain {
+        Plain {
+            private_chat: true,
+            quiet: true,
+            screen,
+        }
+    }
+
+    /// What a plain text may answer on Telegram.
+    pub fn telegram(private_chat: bool, quiet: bool) -> Plain {
+        Plain {
+            private_chat,
+            quiet,
+            screen: Screen::Empty,
+        }
+    }
+}
+
+/// The question the terminal shows as the one to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// None is shown.
+    Empty,
+    /// This question came up so recently that a line arriving now was typed
+    /// before it could be read: for the one shown before it, if any.
+    JustShown(String),
+    /// This question was on screen when the line arriving now was typed.
+    Shown(String),
 }
 
 /// A reply to be routed.
@@ -111,11 +164,14 @@ pub enum Route {
 /// Routes `incoming` to one of the `open` questions (this run's, oldest
 /// first). `referenced` is the question its button token or reply-to message
 /// names, whatever its status, if the checkpoint knows one.
+/// `plain` says what a text that neither replies to a question nor names a
+/// PR may answer.
 pub fn route(
     incoming: &Incoming,
     gate: Option<&Gate>,
     open: &[QuestionRow],
     referenced: Option<&QuestionRow>,
+    plain: &Plain,
 ) -> Route {
     if let Err(ignored) = admit(&incoming.origin, gate) {
         return Route::Ignore(ignored);
@@ -123,7 +179,7 @@ pub fn route(
     let by = incoming.origin.author();
     match &incoming.body {
         Body::Button { data } => route_button(data, open, referenced, by),
-        Body::Text { text, .. } => route_text(&incoming.origin, text, open, referenced, by),
+        Body::Text { text, .. } => route_text(&incoming.origin, text, open, referenced, plain, by),
     }
 }
 
@@ -207,6 +263,7 @@ fn route_text(
     text: &str,
     open: &[QuestionRow],
     referenced: Option<&QuestionRow>,
+    plain: &Plain,
     by: &str,
 ) -> Route {
     // A reply to a message that carries no question (a help text, a
@@ -223,11 +280,74 @@ fn route_text(
             None => Route::Respond(no_question_about(pr, open)),
         };
     }
+    if open.is_empty() {
+        return Route::Respond("No question is waiting for an answer.".into());
+    }
+    match origin {
+        Origin::Terminal | Origin::Web => plain_on_terminal(text, open, &plain.screen, by),
+        Origin::Telegram { .. } => plain_on_telegram(origin, text, open, plain, by),
+    }
+}
+
+/// A plain line answers the question on screen, if it was there when the
+/// line was typed.
+fn plain_on_terminal(text: &str, open: &[QuestionRow], screen: &Screen, by: &str) -> Route {
+    let find = |id: &str| open.iter().find(|q| q.id == id);
+    match screen {
+        Screen::Shown(id) if let Some(q) = find(id) => parse_for(q, text, by),
+        Screen::JustShown(id) if let Some(q) = find(id) => Route::Respond(format!(
+            "{} just came up, so that line was typed before it was on screen: \
+             answer again if you meant it for this one.",
+            subject_of(q)
+        )),
+        _ => by_word(open, text, by)
+            .unwrap_or_else(|| Route::Respond(name_the_pr(&Origin::Terminal, open))),
+    }
+}
+
+/// A plain message counts only in a private chat, with one question open
+/// and nothing asked or voided for a while.
+fn plain_on_telegram(
+    origin: &Origin,
+    text: &str,
+    open: &[QuestionRow],
+    plain: &Plain,
+    by: &str,
+) -> Route {
     match open {
-        [] => Route::Respond("No question is waiting for an answer.".into()),
-        [only] => parse_for(only, text, by),
-        several => by_word(several, text, by)
-            .unwrap_or_else(|| Route::Respond(name_the_pr(origin, several))),
+        [only] if plain.private_chat && plain.quiet => parse_for(only, text, by),
+        [only] if !plain.private_chat => Route::Respond(format!(
+            "In a group chat a message must say which question it answers: {}.",
+            how_to_name(origin, Some(only))
+        )),
+        [only] => Route::Respond(format!(
+            "A question was just asked or withdrawn, so a plain answer could land on the wrong one: {}.",
+            how_to_name(origin, Some(only))
+        )),
+        several => Route::Respond(name_the_pr(origin, several)),
+    }
+}
+
+/// How a question is named in a refusal: `PR #456`, or its kind.
+fn subject_of(q: &QuestionRow) -> String {
+    match q.pr {
+        Some(pr) => format!("PR {pr}"),
+        None => format!("The {} question", q.kind),
+    }
+}
+
+/// How to say which question an answer is for, on `origin`.
+fn how_to_name(origin: &Origin, q: Option<&QuestionRow>) -> String {
+    let pr = q.and_then(|q| q.pr);
+    let example = pr.map_or_else(|| "merge #456".to_string(), |pr| format!("merge #{}", pr.0));
+    match (origin, pr.is_some() || q.is_none()) {
+        (Origin::Terminal | Origin::Web, _) => format!("name the PR, e.g. `{example}`"),
+        (Origin::Telegram { .. }, true) => {
+            format!("reply to the question's message, or name the PR, e.g. `{example}`")
+        }
+        (Origin::Telegram { .. }, false) => {
+            "reply to the question's message, or press one of its buttons".to_string()
+        }
     }
 }
 
@@ -285,16 +405,8 @@ fn no_question_about(pr: PrNumber, open: &[QuestionRow]) -> String {
 }
 
 fn name_the_pr(origin: &Origin, open: &[QuestionRow]) -> String {
-    let example = open
-        .iter()
-        .find_map(|q| q.pr)
-        .map_or_else(|| "merge #456".to_string(), |pr| format!("merge #{}", pr.0));
-    let how = match origin {
-        Origin::Terminal => format!("name the PR, e.g. `{example}`"),
-        Origin::Telegram { .. } => {
-            format!("reply to the question's message, or name the PR, e.g. `{example}`")
-        }
-    };
+    let example = open.iter().find(|q| q.pr.is_some()).or(open.first());
+    let how = how_to_name(origin, example);
     format!(
         "{} questions are waiting ({}): {how}.",
         open.len(),

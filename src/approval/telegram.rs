@@ -27,6 +27,9 @@ use crate::checkpoint::QuestionRow;
 /// Long polls shorter than teloxide's HTTP timeout (17 s), which does not
 /// stretch for `getUpdates`.
 pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// After a question is asked or voided, how long a plain message does not
+/// count (the field notes' plain "ok" landing on a question just asked).
+pub const PLAIN_QUIET: Duration = Duration::from_secs(30);
 /// The first wait after a failed call; doubled up to [`MAX_RETRY`].
 pub const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(60);
@@ -58,6 +61,9 @@ pub struct TelegramConfig {
     pub poll_timeout: Duration,
     /// The first wait after a failed Telegram call.
     pub retry: Duration,
+    /// After a question is asked or voided, how long a plain message (no
+    /// reply, no PR named) does not count: it may be meant for another one.
+    pub plain_quiet: Duration,
 }
 
 impl TelegramConfig {
@@ -82,6 +88,7 @@ impl TelegramConfig {
             allowed_users,
             poll_timeout: DEFAULT_POLL_TIMEOUT,
             retry: DEFAULT_RETRY,
+            plain_quiet: PLAIN_QUIET,
         })
     }
 

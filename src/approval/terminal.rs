@@ -1,21 +1,31 @@
-//! The terminal channel: questions printed with their PR, answers read a
-//! line at a time from stdin (a TTY or a pipe) on a dedicated thread. End of
-//! input means the terminal can no longer answer. Also the printer the
-//! automatic approver reports through.
+//! The terminal channel: one question on screen at a time, with its PR;
+//! the others wait in line and come up, in the order they were asked, as
+//! the one on screen is answered or withdrawn. Answers are read a line at a
+//! time from stdin (a TTY or a pipe) on a dedicated thread; a plain answer
+//! is for the question on screen. End of input means the terminal can no
+//! longer answer. Also the printer the automatic approver reports through.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use crate::approval::grammar::{self, Verdict};
+use crate::approval::routing::Screen;
 use crate::checkpoint::QuestionRow;
+
+/// How long a question must have been on screen before a plain line counts
+/// for it: a line arriving sooner was typed before it could be read.
+pub const READ_TIME: Duration = Duration::from_secs(1);
 
 /// Where the terminal channel reads answers and writes questions.
 pub struct TerminalIo {
     pub input: Box<dyn BufRead + Send>,
     pub output: Box<dyn Write + Send>,
+    /// How long a question is on screen before a plain line is for it.
+    pub read_time: Duration,
 }
 
 impl TerminalIo {
@@ -25,6 +35,13 @@ impl TerminalIo {
         TerminalIo {
             input: Box::new(BufReader::new(std::io::stdin())),
             output: Box::new(crate::progress::console::Above::stdout()),
+            // A pipe is a script answering what it read, not a person
+            // reading a screen: its lines count as soon as they come.
+            read_time: if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                READ_TIME
+            } else {
+                Duration::ZERO
+            },
         }
     }
 
@@ -32,7 +49,14 @@ impl TerminalIo {
         TerminalIo {
             input: Box::new(input),
             output: Box::new(output),
+            read_time: READ_TIME,
         }
+    }
+
+    /// Overrides [`READ_TIME`]: a test types as soon as it reads.
+    pub fn with_read_time(mut self, read_time: Duration) -> TerminalIo {
+        self.read_time = read_time;
+        self
     }
 }
 
@@ -85,8 +109,12 @@ pub struct TerminalChannel {
     closed: bool,
     /// Questions printed by this process (a restarted run prints again).
     shown: HashSet<String>,
-    /// Shown questions not yet answered or voided.
-    waiting: HashSet<String>,
+    /// The question on screen, and since when.
+    active: Option<(QuestionRow, Instant)>,
+    /// Questions waiting for their turn on screen, oldest first.
+    queued: VecDeque<QuestionRow>,
+    /// How long a question is on screen before a plain line is for it.
+    read_time: Duration,
     /// Keeps the live view from redrawing over an answer being typed.
     hold: Option<crate::progress::console::Hold>,
 }
@@ -97,14 +125,29 @@ impl TerminalChannel {
             printer: Printer::new(output),
             closed: false,
             shown: HashSet::new(),
-            waiting: HashSet::new(),
+            active: None,
+            queued: VecDeque::new(),
+            read_time: READ_TIME,
             hold: None,
         }
     }
 
+    /// Overrides [`READ_TIME`] (tests that type at machine speed).
+    pub fn with_read_time(mut self, read_time: Duration) -> TerminalChannel {
+        self.read_time = read_time;
+        self
+    }
+
+    /// Takes `id` off the screen or out of the line; the next in line comes up.
     fn settled(&mut self, id: &str) {
-        self.waiting.remove(id);
-        if self.waiting.is_empty() {
+        self.queued.retain(|q| q.id != id);
+        if self.active.as_ref().is_some_and(|(q, _)| q.id == id) {
+            self.active = None;
+            if let Some(next) = self.queued.pop_front() {
+                self.show(next);
+            }
+        }
+        if self.active.is_none() {
             self.hold = None;
         }
     }
@@ -121,36 +164,60 @@ impl TerminalChannel {
         self.shown.contains(id)
     }
 
-    /// Prints the question; with `several` open, says to name the PR.
-    pub fn present(&mut self, q: &QuestionRow, several: bool) {
+    /// The question a plain line arriving at `now` is for.
+    pub fn screen(&self, now: Instant) -> Screen {
+        match &self.active {
+            None => Screen::Empty,
+            Some((q, since)) if now.duration_since(*since) < self.read_time => {
+                Screen::JustShown(q.id.clone())
+            }
+            Some((q, _)) => Screen::Shown(q.id.clone()),
+        }
+    }
+
+    /// Puts the question on screen, or in line behind the one there.
+    pub fn present(&mut self, q: &QuestionRow) {
+        self.shown.insert(q.id.clone());
+        if self.active.is_none() {
+            self.show(q.clone());
+            return;
+        }
+        self.queued.push_back(q.clone());
+        let answer =
+            q.pr.map(|pr| format!(" (or answer it now: `merge #{}`)", pr.0))
+                .unwrap_or_default();
+        self.printer.line(&format!(
+            "⏳ {} is waiting{answer}; {} waiting behind the one on screen.",
+            subject(q),
+            self.queued.len()
+        ));
+    }
+
+    fn show(&mut self, q: QuestionRow) {
         self.printer.line("");
-        self.printer.line(&format!("── {} ──", subject(q)));
+        self.printer.line(&format!("── {} ──", subject(&q)));
         self.printer.line(q.text.trim_end());
         let mut how = format!("Answer here: {}", grammar::help(q.kind));
-        if several && let Some(pr) = q.pr {
-            how.push_str(&format!(
-                " Several questions are waiting: `merge #{}`.",
-                pr.0
-            ));
+        if !self.queued.is_empty() {
+            how.push_str(&format!(" ({} more waiting.)", self.queued.len()));
         }
         self.printer.line(&how);
-        self.shown.insert(q.id.clone());
-        self.waiting.insert(q.id.clone());
+        self.active = Some((q, Instant::now()));
         if self.hold.is_none() {
             self.hold = Some(crate::progress::console::hold());
         }
     }
 
     pub fn answered(&mut self, q: &QuestionRow, verdict: &Verdict, by: &str) {
-        self.settled(&q.id);
         self.printer
             .line(&format!("✅ {}: {} — by {by}", subject(q), verdict.label()));
+        self.settled(&q.id);
     }
 
     pub fn voided(&mut self, q: &QuestionRow, why: &str) {
-        self.settled(&q.id);
         self.printer
             .line(&format!("⛔ {} no longer applies: {why}", subject(q)));
+        self.settled(&q.id);
     }
 
     pub fn remind(&mut self, q: &QuestionRow) {

@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod issues;
 mod kv;
+pub mod liveness;
 mod machine;
 pub mod model;
 mod patch;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use super::error::{CheckpointError, Result};
+use super::liveness::{LockHolder, lock_path};
 use super::schema;
 
 /// How long a statement waits for another connection's lock before failing.
@@ -216,11 +217,11 @@ fn configure_writer(conn: &Connection, path: &Path) -> Result<()> {
 }
 
 /// `<db>.lock` beside the database, locked exclusively for the writer's
-/// lifetime and holding its pid for the error message of a second writer.
+/// lifetime and holding its pid and start time (see [`LockHolder`]), for the
+/// error message of a second writer and for `status` to tell a live run
+/// from a dead one.
 fn lock_writer(db: &Path) -> Result<File> {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    let lock_path = PathBuf::from(name);
+    let lock_path = lock_path(db);
     let io = |source| CheckpointError::Io {
         path: lock_path.clone(),
         source,
@@ -232,16 +233,18 @@ fn lock_writer(db: &Path) -> Result<File> {
         .truncate(false)
         .open(&lock_path)
         .map_err(io)?;
-    match file.try_lock() {
+    match try_lock_patiently(&file) {
         Ok(()) => {
             file.set_len(0).map_err(io)?;
-            write!(file, "{}", std::process::id()).map_err(io)?;
+            file.write_all(LockHolder::me().to_text().as_bytes())
+                .map_err(io)?;
             Ok(file)
         }
         Err(TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(&lock_path)
                 .ok()
-                .and_then(|s| s.trim().parse().ok());
+                .and_then(|s| LockHolder::parse(&s))
+                .map(|h| h.pid);
             Err(CheckpointError::Locked {
                 path: db.to_path_buf(),
                 holder,
@@ -250,6 +253,23 @@ fn lock_writer(db: &Path) -> Result<File> {
         Err(TryLockError::Error(source)) => Err(io(source)),
     }
 }
+
+/// Takes the lock, trying again for a moment: `status` holds a shared lock
+/// for an instant when it looks, which must not refuse a writer starting then.
+fn try_lock_patiently(file: &File) -> std::result::Result<(), TryLockError> {
+    for _ in 1..LOCK_TRIES {
+        match file.try_lock() {
+            Err(TryLockError::WouldBlock) => std::thread::sleep(LOCK_PAUSE),
+            other => return other,
+        }
+    }
+    file.try_lock()
+}
+
+/// How often and how far apart [`try_lock_patiently`] tries: 50 ms in all,
+/// far more than a look takes and unnoticeable to a refused second writer.
+const LOCK_TRIES: u32 = 6;
+const LOCK_PAUSE: Duration = Duration::from_millis(10);
 
 #[cfg(test)]
 mod tests {

@@ -17,13 +17,13 @@ use crate::config::Schedule;
 #[cfg_attr(
     feature = "demo",
     command(
-        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]"
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone serve [TARGET]\n       auto-milestone doctor [--json]\n       auto-milestone demo [--approve-all]"
     )
 )]
 #[cfg_attr(
     not(feature = "demo"),
     command(
-        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone doctor [--json]"
+        override_usage = "auto-milestone <milestone-name> or <issue-numbers> [OPTIONS]\n       auto-milestone serve [TARGET]\n       auto-milestone doctor [--json]"
     )
 )]
 pub struct Cli {
@@ -42,6 +42,8 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// Show a run from the checkpoint as its wave tree: during a run (from another terminal) or after it.
     Status(crate::status::StatusArgs),
+    /// Serve a live web page of a run on 127.0.0.1 (read-only): its graph, timelines and worker logs.
+    Serve(crate::dashboard::ServeArgs),
     /// Check that a real run can start here: git, the repository, the GitHub token and its rights, the worker, Telegram, branch protection.
     Doctor,
     /// The simulated coding-agent worker used by the demo and tests.
@@ -81,6 +83,9 @@ pub struct RunArgs {
     /// Stop starting workers once their total cost reaches this many dollars
     #[arg(long, value_name = "USD")]
     pub max_budget_usd_total: Option<f64>,
+    /// Serve a live web page of the run on 127.0.0.1 (its URL, with a token, is printed)
+    #[arg(long)]
+    pub dashboard: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -36,6 +36,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "demo")]
         Some(Command::Demo(args)) => crate::demo::main(args, cli.common),
         Some(Command::Status(args)) => crate::status::main(args, cli.common),
+        Some(Command::Serve(args)) => crate::dashboard::command::main(args, cli.common),
         Some(Command::Doctor) => crate::doctor::main(cli.common),
         None => run_cmd::main(cli.run, cli.common),
     };

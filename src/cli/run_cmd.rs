@@ -1,6 +1,6 @@
 //! The main command: plan the target, and unless `--dry-run`, run it.
 
-use anyhow::anyhow;
+use anyhow::{Context as _, anyhow};
 
 use super::args::RunArgs;
 use crate::command::context;
@@ -8,6 +8,7 @@ use crate::command::exit::Exit;
 use crate::command::plan_cmd;
 use crate::command::{CommandError, CommonArgs};
 use crate::config::Settings;
+use crate::dashboard;
 use crate::paths::{self, StatePaths};
 use crate::plan::Target;
 use crate::run::{self, RunRequest};
@@ -58,6 +59,12 @@ async fn execute(
         .into());
     };
     let paths = StatePaths::for_checkout(&root, &settings).await?;
+    // Held until the run ends: dropping it stops the server.
+    let _dashboard = if run.dashboard {
+        Some(start_dashboard(&paths, &repo, &target).await?)
+    } else {
+        None
+    };
     let request = RunRequest {
         target,
         settings,
@@ -74,6 +81,31 @@ async fn execute(
         command_line: command_line(),
     };
     Ok(run::start(request).await?)
+}
+
+/// Serves the run's page beside it and prints its URL (to stderr: stdout
+/// may carry `--json`). Answers given on the page go to this run's
+/// approval engine, under the same rules as any other answer.
+async fn start_dashboard(
+    paths: &StatePaths,
+    repo: &crate::ids::RepoSlug,
+    target: &Target,
+) -> anyhow::Result<dashboard::Served> {
+    let run = dashboard::RunChoice::Target {
+        repo: repo.clone(),
+        target_key: target.key(),
+    };
+    let served = dashboard::Dashboard::new(
+        paths.db.path().to_path_buf(),
+        paths.log_dir.clone(),
+        run,
+        Some(std::sync::Arc::new(crate::approval::web::WebSink)),
+    )
+    .start()
+    .await
+    .context("start the dashboard on 127.0.0.1")?;
+    eprintln!("{}", dashboard::announce(&served));
+    Ok(served)
 }
 
 /// The command as typed, quoted where a shell would need it, for messages

@@ -272,6 +272,24 @@ pub const CATALOG: &[Entry] = &[
         "one reminder after this long without an answer",
     ),
     e(
+        "notify.slack_url",
+        "AUTO_MILESTONE_NOTIFY_SLACK_URL",
+        Text,
+        "Slack incoming webhook URL: the run summary, failures and questions left waiting are posted there too",
+    ),
+    e(
+        "notify.discord_url",
+        "AUTO_MILESTONE_NOTIFY_DISCORD_URL",
+        Text,
+        "Discord webhook URL: the same notices as Slack",
+    ),
+    e(
+        "notify.webhook_url",
+        "AUTO_MILESTONE_NOTIFY_WEBHOOK_URL",
+        Text,
+        "any URL taking a JSON post `{event, text, run, summary}` for the same notices",
+    ),
+    e(
         "budget.max_total_usd",
         "AUTO_MILESTONE_MAX_BUDGET_USD_TOTAL",
         Float,

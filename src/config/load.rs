@@ -97,7 +97,39 @@ pub fn validate(s: &Settings) -> Result<(), String> {
             return Err(format!("worker.env: {name:?} is not a variable name"));
         }
     }
+    for (key, url) in s.notify.urls() {
+        if let Some(url) = url {
+            check_hook_url(key, url)?;
+        }
+    }
     Ok(())
+}
+
+/// A notification hook must be an http(s) URL with a host. The value is
+/// not repeated in the error: a webhook URL's path is its secret.
+fn check_hook_url(key: &str, text: &str) -> Result<(), String> {
+    let example = match key {
+        "notify.slack_url" => "Slack's incoming webhook URL, https://hooks.slack.com/services/...",
+        "notify.discord_url" => {
+            "Discord's channel webhook URL, https://discord.com/api/webhooks/..."
+        }
+        _ => {
+            "the http(s) URL that takes the JSON posts, e.g. https://example.com/hooks/auto-milestone"
+        }
+    };
+    let refuse = |why: String| {
+        Err(format!(
+            "{key} {why}; put {example} there, or leave it unset"
+        ))
+    };
+    match url::Url::parse(text.trim()) {
+        Err(e) => refuse(format!("is not a URL ({e})")),
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+            refuse(format!("must be an http(s) URL, not {}:", url.scheme()))
+        }
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => refuse("has no host".to_string()),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Each command setting, the placeholders it can be given, and those it must use.
@@ -241,7 +273,9 @@ fn set_path(table: &mut Table, dotted: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{BudgetSettings, PlannerSettings, TelegramSettings};
+    use crate::config::settings::{
+        BudgetSettings, NotifySettings, PlannerSettings, TelegramSettings,
+    };
     use std::collections::HashMap;
     use std::time::Duration;
 
@@ -425,6 +459,59 @@ mod tests {
     }
 
     #[test]
+    fn notification_hooks_must_be_http_urls_and_the_error_names_the_setting() {
+        let s = load(
+            None,
+            env_of(&[
+                (
+                    "AUTO_MILESTONE_NOTIFY_SLACK_URL",
+                    "https://hooks.slack.com/services/T0/B0/secret",
+                ),
+                (
+                    "AUTO_MILESTONE_NOTIFY_WEBHOOK_URL",
+                    "http://127.0.0.1:8080/hook",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.notify.slack_url.as_deref(),
+            Some("https://hooks.slack.com/services/T0/B0/secret")
+        );
+        assert_eq!(s.notify.discord_url, None);
+        let err = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_NOTIFY_SLACK_URL", "ftp://x")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("notify.slack_url must be an http(s) URL, not ftp:")
+                && err.contains("https://hooks.slack.com/services/"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("am.toml");
+        std::fs::write(
+            &path,
+            "[notify]\ndiscord_url = \"discord.com/api/webhooks/1/s3cr3tT0ken\"\n",
+        )
+        .unwrap();
+        let err = load(Some(&path), env_of(&[])).unwrap_err().to_string();
+        assert!(
+            err.contains("notify.discord_url is not a URL") && !err.contains("s3cr3tT0ken"),
+            "the error names the setting, never the secret: {err}"
+        );
+        let err = load(
+            None,
+            env_of(&[("AUTO_MILESTONE_NOTIFY_WEBHOOK_URL", "https://")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("notify.webhook_url"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("am.toml");
@@ -462,6 +549,11 @@ mod tests {
                 api_url: Some("http://127.0.0.1:1".into()),
                 ..TelegramSettings::default()
             },
+            notify: NotifySettings {
+                slack_url: Some("https://hooks.slack.com/services/T/B/x".into()),
+                discord_url: Some("https://discord.com/api/webhooks/1/x".into()),
+                webhook_url: Some("http://127.0.0.1:1/hook".into()),
+            },
             budget: BudgetSettings {
                 max_total_usd: Some(1.0),
             },
@@ -490,6 +582,7 @@ mod tests {
             let sample = match entry.kind {
                 Kind::Text if entry.key == "repo" => "o/r",
                 Kind::Text if entry.key == "schedule" => "waves",
+                Kind::Text if entry.key.starts_with("notify.") => "https://hooks.example.com/x",
                 Kind::Text => "x",
                 Kind::Integer => "3",
                 Kind::Float => "2.5",

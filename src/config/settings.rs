@@ -43,6 +43,7 @@ pub struct Settings {
     pub ci: CiSettings,
     pub review: ReviewSettings,
     pub telegram: TelegramSettings,
+    pub notify: NotifySettings,
     pub budget: BudgetSettings,
 }
 
@@ -66,6 +67,7 @@ impl Default for Settings {
             ci: CiSettings::default(),
             review: ReviewSettings::default(),
             telegram: TelegramSettings::default(),
+            notify: NotifySettings::default(),
             budget: BudgetSettings::default(),
         }
     }
@@ -203,6 +205,31 @@ impl Default for TelegramSettings {
             api_url: None,
             reminder: Dur::mins(10),
         }
+    }
+}
+
+/// Notify-only hooks: the closing summary, failures and questions left
+/// waiting are posted there too; nothing is read back. Each URL's path is a
+/// secret of its service, so it is never logged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// A Slack incoming webhook (`https://hooks.slack.com/services/...`).
+    pub slack_url: Option<String>,
+    /// A Discord channel webhook (`https://discord.com/api/webhooks/...`).
+    pub discord_url: Option<String>,
+    /// Any endpoint taking our JSON (`event`, `text`, `run`, `summary`).
+    pub webhook_url: Option<String>,
+}
+
+impl NotifySettings {
+    /// Each hook setting's key and value.
+    pub fn urls(&self) -> [(&'static str, Option<&str>); 3] {
+        [
+            ("notify.slack_url", self.slack_url.as_deref()),
+            ("notify.discord_url", self.discord_url.as_deref()),
+            ("notify.webhook_url", self.webhook_url.as_deref()),
+        ]
     }
 }
 

@@ -31,11 +31,22 @@ pub struct Withdraw {
 }
 
 /// Command: tell the human something that needs no answer (a PR failed CI
-/// twice, the milestone is complete).
+/// twice). The notification hooks get it as a plain `notice`; see
+/// [`Announce`] for a notice of a given kind.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct Notify {
     pub text: String,
+}
+
+/// Command: like [`Notify`], with what the notification hooks need to tell
+/// it apart: its kind and, for the closing notice of a run, the summary's
+/// numbers (`Notice::finished`). Answered once the channel has shown it and
+/// the hooks have had their one try, so a run that ends next loses nothing.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Announce {
+    pub notice: crate::notify::Notice,
 }
 
 /// Command: report a failure of the engine to `parent` (the milestone

@@ -19,7 +19,8 @@ use crate::context::RunContext;
 use crate::coord::BudgetGate;
 use crate::issue::effects::git_workspace::GitWorkspace;
 use crate::issue::effects::{IssueCtx, Launcher, Subprocesses, Workspace};
-use crate::messages::{Notify, RunEnd};
+use crate::messages::{Announce, RunEnd};
+use crate::notify::Hooks;
 use crate::schedule::Scheduler;
 use crate::supervision::RestartPolicy;
 use crate::worker::StopSignal;
@@ -48,8 +49,8 @@ pub async fn run_to_end(
     let ctx = Arc::new(ctx);
     let end = run_actors(ctx.clone(), services.clone(), scheduler, budget).await?;
     let (exit, notification) = finish(&ctx, &services.checkpoint, &end).await?;
-    if let Some(text) = notification {
-        services.approvals.send(Notify { text }).await?;
+    if let Some(notice) = notification {
+        services.approvals.send(Announce { notice }).await?;
     }
     Ok(exit)
 }
@@ -236,7 +237,14 @@ pub fn start_services_on(
         checkpoint: crate::approval::store::Questions::new(checkpoint.clone()),
         reminder: settings.telegram.reminder.get(),
     };
-    let approvals = ApprovalActor::new(config).start();
+    let notify = &settings.notify;
+    let hooks = Hooks::new(
+        run.0,
+        notify.slack_url.as_deref(),
+        notify.discord_url.as_deref(),
+        notify.webhook_url.as_deref(),
+    );
+    let approvals = ApprovalActor::new(config).with_hooks(hooks).start();
     Services {
         checkpoint,
         approvals,

@@ -68,6 +68,15 @@ impl RunRequest {
 
 /// Runs (or resumes) the target and returns the process's exit.
 pub async fn start(req: RunRequest) -> anyhow::Result<Exit> {
+    // Refused before anything is written: nothing is lost by fixing it.
+    if !req.approve_all
+        && let Some(why) = crate::approval::channel::unsafe_telegram(
+            &req.settings,
+            crate::command::context::env_var,
+        )
+    {
+        bail!(why);
+    }
     req.paths.db.announce();
     let db = req.paths.db.path().to_path_buf();
     let store = Store::open(&db).map_err(|e| match e {

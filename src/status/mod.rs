@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod preview;
+pub mod process;
 pub mod tree;
 
 use std::collections::BTreeMap;
@@ -13,8 +14,10 @@ use anyhow::{Context as _, anyhow};
 use clap::Args;
 
 pub use preview::{ResumeAction, resume_preview};
+pub use process::Process;
 pub use tree::TreeInput;
 
+use crate::checkpoint::liveness;
 use crate::checkpoint::{CheckpointError, IssueRow, RunRow, RunStatus, Store, Timestamp};
 use crate::command::context;
 use crate::command::exit::Exit;
@@ -68,10 +71,16 @@ fn report(target: Option<&Target>, common: &CommonArgs) -> anyhow::Result<()> {
     let run = find_run(&store, db, target.zip(repo.as_ref()))?;
     let issues = store.load_issues(run.id)?;
     let now = chrono::Utc::now();
+    let writer = liveness::writer(db)
+        .with_context(|| format!("check whether a run holds {}", db.display()))?;
+    let process = Process::decide(run.status, writer);
+    let last_seen = store.last_update(run.id)?.unwrap_or(run.updated_at);
     if common.json {
-        println!("{:#}", json::render(&run, &issues, now));
+        let mut value = json::render(&run, &issues, now);
+        value["process"] = process.json(last_seen);
+        println!("{value:#}");
     } else {
-        print!("{}", show(&run, &issues, now));
+        print!("{}", show(&run, &issues, now, process, last_seen));
     }
     Ok(())
 }
@@ -112,8 +121,16 @@ pub fn recorded_activity(issues: &[IssueRow]) -> BTreeMap<IssueNumber, String> {
         .collect()
 }
 
-/// The tree, and for an interrupted run what a resume would do and how.
-fn show(run: &RunRow, issues: &[IssueRow], now: Timestamp) -> String {
+/// The tree with whether its process lives below the header's first line
+/// (`last_seen` in local time), and for an interrupted or crashed run what a
+/// resume would do and how.
+fn show(
+    run: &RunRow,
+    issues: &[IssueRow],
+    now: Timestamp,
+    process: Process,
+    last_seen: Timestamp,
+) -> String {
     let activity = recorded_activity(issues);
     let mut out = tree::render(&TreeInput {
         run,
@@ -121,7 +138,18 @@ fn show(run: &RunRow, issues: &[IssueRow], now: Timestamp) -> String {
         activity: &activity,
         now,
     });
-    if run.status == RunStatus::Interrupted {
+    if let Some(line) = process.line(last_seen, &chrono::Local) {
+        let after_header = out.find('\n').map_or(out.len(), |i| i + 1);
+        out.insert_str(after_header, &line);
+    }
+    if process == Process::Crashed {
+        // The tree believes the checkpoint; its workers died with the run.
+        out = out.replace("\nWorkers running now: none\n", "").replace(
+            "\nWorkers running now: ",
+            "\nWorkers recorded when the run stopped: ",
+        );
+    }
+    if run.status == RunStatus::Interrupted || process == Process::Crashed {
         out.push('\n');
         out.push_str(&preview::render(run, issues));
         out.push_str(&format!(
@@ -187,7 +215,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_run_adds_the_resume_preview_and_command() {
-        let text = show(&run(RunStatus::Interrupted), &issues(), at(725));
+        let text = show_as(RunStatus::Interrupted, &issues(), Process::Stopped);
         assert!(
             text.contains("\nWhat --resume would do with run 7"),
             "{text}"
@@ -196,8 +224,65 @@ mod tests {
             text.ends_with("Resume it with: auto-milestone \"OB3 Phase 1\" --resume\n"),
             "{text}"
         );
-        let text = show(&run(RunStatus::Partial), &issues(), at(725));
+        assert!(
+            text.contains("\nProcess: stopped (interrupted)\n"),
+            "{text}"
+        );
+        let text = show_as(RunStatus::Partial, &issues(), Process::Finished);
         assert!(!text.contains("--resume"), "{text}");
+        assert!(!text.contains("Process:"), "{text}");
+    }
+
+    /// `show` at 14:12:05 for a run last seen at 14:10 UTC.
+    fn show_as(status: RunStatus, rows: &[IssueRow], process: Process) -> String {
+        show(&run(status), rows, at(725), process, at(600))
+    }
+
+    #[test]
+    fn a_live_run_names_its_process_under_the_first_header_line() {
+        let text = show_as(
+            RunStatus::Running,
+            &issues(),
+            Process::Running { pid: Some(99) },
+        );
+        let lines: Vec<&str> = text.lines().take(3).collect();
+        assert!(lines[0].ends_with(" · running"), "{text}");
+        assert_eq!(lines[1], "Process: running (pid 99)", "{text}");
+        assert!(lines[2].starts_with("Started "), "{text}");
+        assert!(
+            text.contains("\nWorkers running now: #155 (pid 4242)"),
+            "{text}"
+        );
+        assert!(!text.contains("--resume"), "{text}");
+    }
+
+    #[test]
+    fn a_crashed_run_says_when_it_was_last_seen_and_how_to_resume_it() {
+        let text = show_as(RunStatus::Running, &issues(), Process::Crashed);
+        let local = at(600).with_timezone(&chrono::Local).format("%H:%M");
+        assert_eq!(
+            text.lines().nth(1),
+            Some(format!("Process: crashed at {local} (no process)").as_str()),
+            "{text}"
+        );
+        assert!(!text.contains("Workers running now"), "{text}");
+        assert!(
+            text.contains("\nWorkers recorded when the run stopped: #155 (pid 4242)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Resume it with: auto-milestone \"OB3 Phase 1\" --resume\n"),
+            "{text}"
+        );
+        let idle: Vec<IssueRow> = issues()
+            .into_iter()
+            .map(|row| IssueRow {
+                worker: None,
+                ..row
+            })
+            .collect();
+        let text = show_as(RunStatus::Running, &idle, Process::Crashed);
+        assert!(!text.contains("Workers"), "{text}");
     }
 
     #[test]
@@ -226,7 +311,7 @@ mod tests {
                 .all(|a| a == "agent: Bash: cargo test · turn 1"),
             "{shown:?}"
         );
-        let text = show(&run(RunStatus::Running), &rows, at(725));
+        let text = show_as(RunStatus::Running, &rows, Process::Running { pid: None });
         assert!(text.contains("agent: Bash: cargo test · turn 1"), "{text}");
     }
 }

@@ -11,7 +11,14 @@
 use crate::config::settings::WorkerSettings;
 
 /// Variables removed from every worker's environment, whatever the settings say.
-pub const ALWAYS_REMOVED: [&str; 2] = ["TELEGRAM_BOT_TOKEN", "WORKER_GITHUB_TOKEN"];
+pub const ALWAYS_REMOVED: [&str; 5] = [
+    "TELEGRAM_BOT_TOKEN",
+    "WORKER_GITHUB_TOKEN",
+    // Webhook URLs carry their secret in the path.
+    "AUTO_MILESTONE_NOTIFY_SLACK_URL",
+    "AUTO_MILESTONE_NOTIFY_DISCORD_URL",
+    "AUTO_MILESTONE_NOTIFY_WEBHOOK_URL",
+];
 
 /// The variable holding the workers' own GitHub token.
 pub const WORKER_GITHUB_TOKEN: &str = "WORKER_GITHUB_TOKEN";
@@ -92,6 +99,9 @@ mod tests {
             [
                 "TELEGRAM_BOT_TOKEN",
                 "WORKER_GITHUB_TOKEN",
+                "AUTO_MILESTONE_NOTIFY_SLACK_URL",
+                "AUTO_MILESTONE_NOTIFY_DISCORD_URL",
+                "AUTO_MILESTONE_NOTIFY_WEBHOOK_URL",
                 "AWS_SECRET_ACCESS_KEY"
             ]
         );

@@ -279,9 +279,12 @@ impl TestRun {
     /// Waits for the merge question about `issue`'s PR, and answers its number.
     pub fn asked(&self, issue: IssueNumber) -> PrNumber {
         let pr = self.until(&format!("a PR for {issue}"), || self.origin.pr_of(issue));
+        // On screen in full, or announced as waiting behind the one there.
         let shown = format!("PR #{} for issue #{} ready for review", pr.0, issue.0);
+        let waiting = format!("PR #{} (issue #{}) is waiting", pr.0, issue.0);
         self.until(&format!("the question about PR #{}", pr.0), || {
-            self.screen().contains(&shown).then_some(())
+            let screen = self.screen();
+            (screen.contains(&shown) || screen.contains(&waiting)).then_some(())
         });
         pr
     }

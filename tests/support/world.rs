@@ -473,6 +473,16 @@ fn prompt_in(line: &str) -> Option<Prompt> {
         "BUDGET REACHED" => return Some(Prompt::Budget),
         _ => {}
     }
+    // A question waiting behind the one on screen is announced by its PR:
+    // the human may answer it at once, naming the PR.
+    if let Some(rest) = line.strip_prefix("⏳ PR #") {
+        let (pr, rest) = rest.split_once(" (issue #")?;
+        let (issue, _) = rest.split_once(") is waiting")?;
+        return Some(Prompt::Merge {
+            pr: pr.parse().ok()?,
+            issue: issue.parse().ok()?,
+        });
+    }
     let rest = line.strip_prefix("PR #")?;
     let (pr, rest) = rest.split_once(" for issue #")?;
     let (issue, _) = rest.split_once(" ready for review.")?;
@@ -502,6 +512,11 @@ impl Running {
 
     pub fn stdout(&self) -> String {
         self.out.lock().unwrap().clone()
+    }
+
+    /// What it printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.err.lock().unwrap().clone()
     }
 
     /// Waits for the end (at most [`run_limit`]) and collects what it printed.

@@ -8,12 +8,13 @@ use tokio::time::Instant;
 
 use super::{Engine, Unclaimed};
 use crate::approval::channel::Channel;
-use crate::approval::grammar::Verdict;
+use crate::approval::grammar::{self, Verdict};
 use crate::approval::routing::{self, Body, Ignored, Incoming, Origin, Reference, Route};
 use crate::approval::store::StoreError;
 use crate::approval::telegram::{self, PollEvent, SavedOffset};
 use crate::approval::terminal::TerminalEvent;
-use crate::checkpoint::{CheckpointError, QuestionRow};
+use crate::approval::web::WebAnswer;
+use crate::checkpoint::{CheckpointError, QuestionRow, QuestionStatus};
 use crate::messages::approval::Answer;
 
 impl Engine {
@@ -83,7 +84,14 @@ impl Engine {
             None => None,
         };
         let gate = self.channel.gate();
-        match routing::route(&incoming, gate.as_ref(), &self.open, referenced.as_ref()) {
+        let plain = self.channel.plain(self.last_change);
+        match routing::route(
+            &incoming,
+            gate.as_ref(),
+            &self.open,
+            referenced.as_ref(),
+            &plain,
+        ) {
             Route::Ignore(why) => log_ignored(&why),
             Route::Respond(text) => self.channel.respond(&incoming.origin, &text).await,
             Route::Answer {
@@ -92,9 +100,51 @@ impl Engine {
                 by,
             } => {
                 self.record_answer(&incoming.origin, &question, verdict, &by)
-                    .await
+                    .await;
             }
         }
+    }
+
+    /// An answer from the run's page: for the question it names, only while
+    /// that question is open and about the head the page showed.
+    pub(super) async fn web_answer(&mut self, answer: WebAnswer) {
+        self.refresh().await;
+        let outcome = self.judge_web(&answer).await;
+        let outcome = match outcome {
+            Ok((id, verdict)) => self
+                .record_answer(&Origin::Web, &id, verdict.clone(), "web")
+                .await
+                .then(|| format!("Recorded: {}.", verdict.label()))
+                .ok_or_else(|| "the answer could not be recorded; see the run's log".to_string()),
+            Err(why) => Err(why),
+        };
+        let _ = answer.reply.send(outcome);
+    }
+
+    async fn judge_web(&self, answer: &WebAnswer) -> Result<(String, Verdict), String> {
+        let Some(q) = self.lookup(Reference::Token(answer.question.clone())).await else {
+            return Err("This question is not known to this run.".into());
+        };
+        let open = match q.status {
+            QuestionStatus::Open => self.open.iter().find(|o| o.id == q.id),
+            QuestionStatus::Answered => {
+                let by = q.answered_by.as_deref().unwrap_or("someone");
+                return Err(format!("This question was already answered (by {by})."));
+            }
+            QuestionStatus::Void => return Err(routing::void_refusal(&q)),
+        };
+        let Some(q) = open else {
+            return Err("This question belongs to an earlier run and no longer applies.".into());
+        };
+        if q.head_sha.as_ref().is_some_and(|h| h.0 != answer.head) {
+            return Err(format!(
+                "The PR changed since the page showed this question: answer the question about {}.",
+                q.head_sha.as_ref().map_or("its new head", |h| h.short())
+            ));
+        }
+        grammar::parse_reply(q.kind, &answer.text)
+            .map(|reply| (q.id.clone(), reply.verdict))
+            .map_err(|unparsed| unparsed.message(q.kind))
     }
 
     /// The question a button token or a replied-to message names, any status.
@@ -125,22 +175,25 @@ impl Engine {
         id: &str,
         verdict: Verdict,
         by: &str,
-    ) {
+    ) -> bool {
         match self.store.answer(id, verdict.stored(), by).await {
             Ok(row) => {
                 tracing::info!(question = id, pr = ?row.pr.map(|p| p.0), answer = %verdict.label(), by, "answered");
                 self.replace_open(row.clone());
                 self.channel.answered(from, &row, &verdict, by).await;
                 self.deliver(row, verdict.answer(by));
+                true
             }
             Err(StoreError::Checkpoint(CheckpointError::QuestionClosed { .. })) => {
                 let text = "This question was already answered or no longer applies.";
                 self.channel.respond(from, text).await;
+                false
             }
             Err(e) => {
                 tracing::error!(question = id, error = %e, "could not record an answer");
                 let text = "Your answer could not be recorded; please answer again.";
                 self.channel.respond(from, text).await;
+                false
             }
         }
     }

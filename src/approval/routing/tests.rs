@@ -5,7 +5,8 @@ use crate::approval::grammar::{ButtonAction, callback_data};
 use crate::checkpoint::RunId;
 use crate::ids::{CommitSha, IssueNumber};
 
-const CHAT: i64 = -100;
+/// A private chat (Telegram gives those positive ids).
+const CHAT: i64 = 100;
 const ANN: i64 = 7;
 
 fn question(id: &str, kind: QuestionKind, pr: Option<u64>) -> QuestionRow {
@@ -76,7 +77,18 @@ fn go(incoming: &Incoming, open: &[QuestionRow], known: &[QuestionRow]) -> Route
             Reference::Message(m) => q.chat_message_id == Some(*m),
         })
     });
-    route(incoming, Some(&gate()), open, referenced)
+    route(
+        incoming,
+        Some(&gate()),
+        open,
+        referenced,
+        &private_and_quiet(),
+    )
+}
+
+/// A private chat where nothing was asked or voided lately.
+fn private_and_quiet() -> Plain {
+    Plain::telegram(true, true)
 }
 
 fn answered(route: Route) -> (String, Verdict, String) {
@@ -229,7 +241,15 @@ fn with_several_open_a_plain_text_must_name_the_pr() {
     assert!(reply.contains("merge #456"), "{reply}");
     let route = go(&text(from(CHAT, ANN), "merge #457", None), &open, &open);
     assert_eq!(answered(route).0, "q2");
-    let terminal = route_text(&Origin::Terminal, "lgtm", &open, None, "terminal");
+    let nothing_on_screen = Plain::terminal(Screen::Empty);
+    let terminal = route_text(
+        &Origin::Terminal,
+        "lgtm",
+        &open,
+        None,
+        &nothing_on_screen,
+        "terminal",
+    );
     let reply = responded(terminal);
     assert!(!reply.contains("reply to"), "{reply}");
 }
@@ -269,24 +289,89 @@ fn unreadable_text_gets_help_and_changes_nothing() {
 }
 
 #[test]
-fn with_several_open_a_budget_word_answers_the_budget_question() {
+fn on_the_terminal_with_nothing_on_screen_a_budget_word_answers_the_budget_question() {
     let open = [
         merge_q("q1", 456),
         merge_q("q2", 457),
         question("b1", QuestionKind::Budget, None),
     ];
-    let route = go(&text(from(CHAT, ANN), "stop", None), &open, &open);
+    let incoming = text(Origin::Terminal, "stop", None);
+    let nothing = Plain::terminal(Screen::Empty);
     assert_eq!(
-        answered(route),
-        ("b1".into(), Verdict::Stop, format!("user {ANN}"))
+        answered(route(&incoming, None, &open, None, &nothing)),
+        ("b1".into(), Verdict::Stop, "terminal".into())
     );
-    // Feedback is not a word: with several open it needs a reply.
+    // Feedback is not a word: with several open it needs the PR named.
     let open = [merge_q("q1", 456), question("p1", QuestionKind::Plan, None)];
-    responded(go(
-        &text(from(CHAT, ANN), "do #3 first", None),
-        &open,
-        &open,
+    let incoming = text(Origin::Terminal, "do #3 first", None);
+    responded(route(&incoming, None, &open, None, &nothing));
+    // On Telegram a plain word never picks among several questions.
+    let open = [
+        merge_q("q1", 456),
+        question("b1", QuestionKind::Budget, None),
+    ];
+    let reply = responded(go(&text(from(CHAT, ANN), "stop", None), &open, &open));
+    assert!(reply.contains("reply to the question's message"), "{reply}");
+}
+
+#[test]
+fn in_a_group_chat_a_plain_message_answers_nothing() {
+    let open = [merge_q("q1", 456)];
+    let group = Plain::telegram(false, true);
+    let incoming = text(from(CHAT, ANN), "merge", None);
+    let reply = responded(route(&incoming, Some(&gate()), &open, None, &group));
+    assert!(reply.contains("In a group chat"), "{reply}");
+    assert!(reply.contains("merge #456"), "{reply}");
+    // Naming the PR, or replying to the question, still counts there.
+    let named = text(from(CHAT, ANN), "merge #456", None);
+    assert!(matches!(
+        route(&named, Some(&gate()), &open, None, &group),
+        Route::Answer { .. }
     ));
+    let reply_to = text(from(CHAT, ANN), "ok", Some(4560));
+    assert!(matches!(
+        route(&reply_to, Some(&gate()), &open, Some(&open[0]), &group),
+        Route::Answer { .. }
+    ));
+}
+
+#[test]
+fn a_plain_ok_just_after_a_question_was_asked_or_voided_answers_nothing() {
+    // One question was voided and another asked a moment ago: "ok" may have
+    // been typed for the old one.
+    let open = [merge_q("q2", 457)];
+    let busy = Plain::telegram(true, false);
+    let incoming = text(from(CHAT, ANN), "ok", None);
+    let reply = responded(route(&incoming, Some(&gate()), &open, None, &busy));
+    assert!(reply.contains("just asked or withdrawn"), "{reply}");
+    assert!(reply.contains("merge #457"), "{reply}");
+    assert!(matches!(
+        route(&incoming, Some(&gate()), &open, None, &private_and_quiet()),
+        Route::Answer { .. }
+    ));
+}
+
+#[test]
+fn on_the_terminal_a_plain_line_answers_the_question_on_screen() {
+    let open = [merge_q("q1", 456), merge_q("q2", 457)];
+    let incoming = text(Origin::Terminal, "merge", None);
+    let shown = Plain::terminal(Screen::Shown("q2".into()));
+    assert_eq!(
+        answered(route(&incoming, None, &open, None, &shown)),
+        ("q2".into(), Verdict::Merge, "terminal".into())
+    );
+    // `merge #N` still answers any of them.
+    let named = text(Origin::Terminal, "skip #456", None);
+    assert_eq!(answered(route(&named, None, &open, None, &shown)).0, "q1");
+}
+
+#[test]
+fn a_line_typed_before_the_question_on_screen_came_up_answers_nothing() {
+    let open = [merge_q("q2", 457)];
+    let incoming = text(Origin::Terminal, "merge", None);
+    let just = Plain::terminal(Screen::JustShown("q2".into()));
+    let reply = responded(route(&incoming, None, &open, None, &just));
+    assert!(reply.contains("PR #457 just came up"), "{reply}");
 }
 
 #[test]
@@ -310,11 +395,11 @@ fn strangers_and_disallowed_users_are_ignored() {
     };
     let incoming = text(from(CHAT, 8), "merge", None);
     assert!(matches!(
-        route(&incoming, Some(&anyone), &open, None),
+        route(&incoming, Some(&anyone), &open, None, &private_and_quiet()),
         Route::Answer { .. }
     ));
     assert!(matches!(
-        route(&incoming, None, &open, None),
+        route(&incoming, None, &open, None, &private_and_quiet()),
         Route::Ignore(Ignored::OtherChat { .. })
     ));
 }
@@ -324,7 +409,13 @@ fn the_terminal_needs_no_gate_and_answers_as_terminal() {
     let open = [merge_q("q1", 456)];
     let incoming = text(Origin::Terminal, "skip", None);
     assert_eq!(
-        answered(route(&incoming, None, &open, None)),
+        answered(route(
+            &incoming,
+            None,
+            &open,
+            None,
+            &Plain::terminal(Screen::Shown("q1".into()))
+        )),
         ("q1".into(), Verdict::Skip, "terminal".into())
     );
 }

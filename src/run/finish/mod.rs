@@ -1,6 +1,6 @@
 //! What happens when a run ends: cleanup (only for a finished run — a
 //! stopped one keeps its worktrees for the resume), the summary, and the
-//! closing notification.
+//! closing notification (with the summary's numbers, for the hooks).
 
 pub mod cleanup;
 pub mod summary;
@@ -13,15 +13,17 @@ use crate::command::exit::Exit;
 use crate::context::RunContext;
 use crate::messages::RunEnd;
 use crate::messages::checkpoint::{LoadIssues, LoadRun};
+use crate::notify::Notice;
 use summary::SummaryInput;
 
 /// Cleans up after a finished run, prints the summary and returns the exit.
-/// The notification text is returned for the approval channel to send.
+/// The closing notice is returned for the approval actor to send: its text
+/// for the channel, its numbers for the notification hooks.
 pub async fn finish(
     ctx: &RunContext,
     checkpoint: &Addr<CheckpointActor>,
     end: &RunEnd,
-) -> anyhow::Result<(Exit, Option<String>)> {
+) -> anyhow::Result<(Exit, Option<Notice>)> {
     if let RunEnd::Finished(_) = end {
         match cleanup::cleanup(ctx, checkpoint).await {
             Ok(report) => print!("{}", report.render()),
@@ -38,9 +40,10 @@ pub async fn finish(
     };
     println!("\n{}", summary::render(&input));
     let notification = match run.status {
-        RunStatus::Completed | RunStatus::Partial | RunStatus::Failed => {
-            Some(summary::notification(&input))
-        }
+        RunStatus::Completed | RunStatus::Partial | RunStatus::Failed => Some(Notice::finished(
+            summary::notification(&input),
+            summary::digest(&input),
+        )),
         _ => None,
     };
     if let RunEnd::BudgetSpent(_) = end {

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::checkpoint::{IssueRow, IssueState, RunStatus};
+use crate::notify::Digest;
 use crate::status::tree::{elapsed, issue_seconds};
 
 /// What the summary is made from.
@@ -133,6 +134,18 @@ pub fn notification(input: &SummaryInput) -> String {
     )
 }
 
+/// The summary's numbers, for the notification hooks.
+pub fn digest(input: &SummaryInput) -> Digest {
+    let issues = input.issues;
+    Digest {
+        merged: count(issues, IssueState::Merged),
+        failed: count(issues, IssueState::Failed),
+        skipped: count(issues, IssueState::Skipped),
+        total: issues.len(),
+        cost_usd: issues.iter().map(|r| r.cost_usd).sum(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +257,16 @@ mod tests {
         };
         let text = notification(&input);
         assert!(text.starts_with("MILESTONE FINISHED (PARTIAL)\n"), "{text}");
+        assert_eq!(
+            digest(&input),
+            Digest {
+                merged: 2,
+                failed: 1,
+                skipped: 1,
+                total: 4,
+                cost_usd: 0.42
+            }
+        );
         assert!(
             text.ends_with("2/4 issues merged successfully.\nFailed: #3"),
             "{text}"

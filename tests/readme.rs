@@ -27,7 +27,11 @@ fn ci_runs_exactly_the_readme_test_command() {
     // .ci/run runs it as written there, as its last line.
     let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     assert_eq!(
-        script.lines().rev().find(|l| !l.trim().is_empty()).map(str::trim),
+        script
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::trim),
         Some(test_command),
         ".ci/run must end by running the README's test command"
     );

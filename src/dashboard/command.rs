@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use clap::Args;
 
 use super::{Dashboard, RunChoice, announce};
 use crate::command::context;
@@ -14,21 +13,12 @@ use crate::config::Settings;
 use crate::paths;
 use crate::plan::Target;
 
-/// `auto-milestone serve`'s arguments.
-#[derive(Debug, Args, Clone, Default)]
-pub struct ServeArgs {
-    /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
-    #[arg(value_name = "TARGET", num_args = 0..)]
-    pub target: Vec<String>,
-}
+/// `auto-milestone serve`'s arguments: which run to show, as for `status`.
+pub type ServeArgs = crate::status::StatusArgs;
 
 /// `auto-milestone serve [TARGET]`.
 pub fn main(args: ServeArgs, common: CommonArgs) -> Result<Exit, CommandError> {
-    let target = if args.target.is_empty() {
-        None
-    } else {
-        Some(Target::parse(&args.target).map_err(|e| CommandError::Usage(e.to_string()))?)
-    };
+    let target = args.target()?;
     let settings = context::load_settings(&common, |_| {})?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::ids::{IssueNumber, PrNumber};
+use crate::issue::effects::log_names;
+
 /// Lines of each log the page shows.
 pub const TAIL_LINES: usize = 40;
 /// At most this much of a log's end is read, however long its lines.
@@ -30,11 +33,9 @@ pub fn issue_logs(
     pr: Option<u64>,
     machine: Option<&serde_json::Value>,
 ) -> Vec<PathBuf> {
-    let mut paths = vec![log_dir.join(format!("issue-{issue}.log"))];
+    let mut paths = vec![log_dir.join(log_names::work(IssueNumber(issue)))];
     if let Some(pr) = pr {
-        for kind in ["ci-fix", "review-fix", "changes"] {
-            paths.push(log_dir.join(format!("{kind}-{pr}.log")));
-        }
+        paths.extend(log_names::fixes(PrNumber(pr)).map(|name| log_dir.join(name)));
     }
     if let Some(machine) = machine {
         recorded_logs(machine, &mut paths);

@@ -31,7 +31,7 @@ use crate::worker::Activity;
 const START_HINT: &str =
     "start one with `auto-milestone \"<milestone name>\"` or `auto-milestone <issue numbers>`";
 
-/// `auto-milestone status`'s arguments.
+/// The arguments of `status` and `serve`: which run to show.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StatusArgs {
     /// The milestone name or issue numbers whose latest run to show (default: the latest run of any target)
@@ -39,13 +39,20 @@ pub struct StatusArgs {
     pub target: Vec<String>,
 }
 
+impl StatusArgs {
+    /// The target named, if any.
+    pub fn target(&self) -> Result<Option<Target>, CommandError> {
+        if self.target.is_empty() {
+            return Ok(None);
+        }
+        let target = Target::parse(&self.target).map_err(|e| CommandError::Usage(e.to_string()))?;
+        Ok(Some(target))
+    }
+}
+
 /// `auto-milestone status [TARGET] [--json]`.
 pub fn main(args: StatusArgs, common: CommonArgs) -> Result<Exit, CommandError> {
-    let target = if args.target.is_empty() {
-        None
-    } else {
-        Some(Target::parse(&args.target).map_err(|e| CommandError::Usage(e.to_string()))?)
-    };
+    let target = args.target()?;
     report(target.as_ref(), &common)?;
     Ok(Exit::Success)
 }

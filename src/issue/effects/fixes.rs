@@ -4,6 +4,7 @@
 //! worktree (or the checkout, in sequential mode), and reports whether it
 //! pushed.
 
+use super::log_names;
 use crate::github::PullRequest;
 use crate::ids::{CommitSha, PrNumber};
 use crate::issue::machine::Event;
@@ -39,11 +40,10 @@ impl Fix {
 
     /// The spec's log names: `ci-fix-<PR>.log`, `review-fix-<PR>.log`.
     fn log_name(&self, pr: PrNumber) -> String {
-        let n = pr.0;
         match self {
-            Fix::Ci | Fix::Rebase => format!("ci-fix-{n}.log"),
-            Fix::Review { .. } => format!("review-fix-{n}.log"),
-            Fix::Changes { .. } => format!("changes-{n}.log"),
+            Fix::Ci | Fix::Rebase => log_names::ci_fix(pr),
+            Fix::Review { .. } => log_names::review_fix(pr),
+            Fix::Changes { .. } => log_names::changes(pr),
         }
     }
 

@@ -16,6 +16,7 @@ mod crashpoint;
 mod fixes;
 pub mod git_workspace;
 mod locate;
+pub mod log_names;
 mod open_pr;
 mod plain;
 pub mod ports;

@@ -32,7 +32,7 @@ pub async fn implement(cx: &IssueCtx, branch: &BranchName) -> Result<Performed, 
         command: cx.run.settings.worker.command.clone(),
         vars,
         cwd,
-        log_name: format!("issue-{}.log", cx.issue.0),
+        log_name: super::log_names::work(cx.issue),
         env: agent::worker_env(cx, &branch.0),
     };
     Ok(match agent::run(cx, launch, slot).await? {
